@@ -1,0 +1,31 @@
+/**
+ * @since 0.1.0
+ */
+
+/**
+ * Green sockets.
+ *
+ * @since 0.1.0
+ */
+export * as ZmqSocket from "./ZmqSocket.ts"
+
+/**
+ * The context service.
+ *
+ * @since 0.1.0
+ */
+export * as ZmqContext from "./ZmqContext.ts"
+
+/**
+ * The typed socket option table.
+ *
+ * @since 0.1.0
+ */
+export * as SocketOption from "./SocketOption.ts"
+
+/**
+ * Re-exported from `@effect-zmq/core`: flags, events, frames, trackers, readiness, the green engine and the error.
+ *
+ * @since 0.1.0
+ */
+export { Events, Flags, Frame, Green, isZMQError, MessageTracker, Readiness, ZMQError, type ZMQErrorCode } from "@effect-zmq/core"
