@@ -89,7 +89,7 @@ export interface ReceivedFrame {
 
 /**
  * The engine's internal counts, for tests and diagnostics: waiting receivers and senders, messages taken but not yet
- * handed out, whether the fd watch runs, and whether a receive attempt is in flight.
+ * handed out, `poll` probes, whether the fd watch runs, and whether a receive attempt is in flight.
  *
  * @example
  * ```ts
@@ -104,6 +104,7 @@ export interface ReceivedFrame {
 export interface GreenStats {
   readonly receivers: number
   readonly senders: number
+  readonly probes: number
   readonly inbox: number
   readonly watching: boolean
   readonly receiving: boolean
@@ -128,6 +129,10 @@ export interface GreenStats {
 export interface GreenSocket {
   readonly recvFrame: (noblock: boolean) => Effect.Effect<ReceivedFrame, ZMQError>
   readonly recvMessage: (noblock: boolean) => Effect.Effect<ReadonlyArray<Uint8Array>, ZMQError>
+  /** Waits for at least one message, then takes every message ready, up to `max`, in one step. */
+  readonly recvBatch: (max: number, noblock: boolean) => Effect.Effect<ReadonlyArray<ReadonlyArray<Uint8Array>>, ZMQError>
+  /** Waits until any of `mask` (POLLIN, POLLOUT) holds and returns the ready bits, consuming nothing. */
+  readonly ready: (mask: number, noblock: boolean) => Effect.Effect<number, ZMQError>
   readonly send: (frames: ReadonlyArray<Uint8Array>, noblock: boolean) => Effect.Effect<void, ZMQError>
   readonly events: (operation?: string) => Effect.Effect<number, ZMQError>
   readonly poke: () => void

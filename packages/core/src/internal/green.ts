@@ -11,12 +11,20 @@ interface InboxMessage {
   next: number
 }
 
-type RecvMode = "frame" | "message"
+type RecvMode = "frame" | "message" | "batch"
 
 interface RecvWaiter {
   readonly mode: RecvMode
+  /** How many whole messages the waiter takes at most (1 but for batches). */
+  readonly want: number
   readonly noblock: boolean
   readonly resume: (effect: Effect.Effect<unknown, ZMQError>) => void
+  active: boolean
+}
+
+interface Probe {
+  readonly mask: number
+  readonly resume: (effect: Effect.Effect<number, ZMQError>) => void
   active: boolean
 }
 
@@ -48,6 +56,7 @@ export class GreenSocket {
   private readonly inbox: Array<InboxMessage> = []
   private readonly recvWaiters: Array<RecvWaiter> = []
   private readonly sendWaiters: Array<SendWaiter> = []
+  private readonly probes: Array<Probe> = []
   private receiving = false
   private armed = false
   private burst = 0
@@ -79,11 +88,19 @@ export class GreenSocket {
     return this.recv("message", noblock) as Effect.Effect<ReadonlyArray<Uint8Array>, ZMQError>
   }
 
-  private recv(mode: RecvMode, noblock: boolean): Effect.Effect<unknown, ZMQError> {
+  /** Waits for at least one message, then takes every message ready (in the inbox or in ZeroMQ), up to `max`. */
+  recvBatch(max: number, noblock: boolean): Effect.Effect<ReadonlyArray<ReadonlyArray<Uint8Array>>, ZMQError> {
+    return this.recv("batch", noblock, Math.max(1, Math.floor(max))) as Effect.Effect<
+      ReadonlyArray<ReadonlyArray<Uint8Array>>,
+      ZMQError
+    >
+  }
+
+  private recv(mode: RecvMode, noblock: boolean, want = 1): Effect.Effect<unknown, ZMQError> {
     return Effect.suspend(() => {
       if (this.closedError) return Effect.fail(this.closedError)
-      if (this.recvWaiters.length === 0 && this.inbox.length > 0) {
-        return this.budget(Effect.sync(() => this.take(mode)))
+      if (this.recvWaiters.length === 0 && this.inbox.length >= want) {
+        return this.budget(Effect.sync(() => this.take(mode, want)))
       }
       if (noblock) {
         if (this.recvWaiters.length > 0 || this.receiving) return Effect.fail(this.again("recv"))
@@ -93,13 +110,13 @@ export class GreenSocket {
           if ((events & Events.POLLIN) === 0) return Effect.fail(this.again("recv"))
         }
       }
-      return this.budget(this.waitRecv(mode, noblock))
+      return this.budget(this.waitRecv(mode, noblock, want))
     })
   }
 
-  private waitRecv(mode: RecvMode, noblock: boolean): Effect.Effect<unknown, ZMQError> {
+  private waitRecv(mode: RecvMode, noblock: boolean, want: number): Effect.Effect<unknown, ZMQError> {
     const wait = Effect.callback<unknown, ZMQError>((resume) => {
-      const waiter: RecvWaiter = { mode, noblock, resume, active: true }
+      const waiter: RecvWaiter = { mode, want, noblock, resume, active: true }
       this.recvWaiters.push(waiter)
       this.pumpRecv()
       return Effect.sync(() => this.cancelRecv(waiter))
@@ -116,7 +133,13 @@ export class GreenSocket {
   }
 
   /** Runs in the receiving fiber, synchronously: the only place a message leaves the inbox. */
-  private take(mode: RecvMode): unknown {
+  private take(mode: RecvMode, want: number): unknown {
+    if (mode === "batch") {
+      const count = Math.min(want, this.inbox.length)
+      const batch: Array<ReadonlyArray<Uint8Array>> = new Array(count)
+      for (let i = 0; i < count; i++) batch[i] = this.take("message", 1) as ReadonlyArray<Uint8Array>
+      return batch
+    }
     const message = this.inbox[0]
     if (mode === "frame") {
       const bytes = message.frames[message.next++]
@@ -149,7 +172,11 @@ export class GreenSocket {
           if (!waiter.active) continue
           waiter.active = false
           // the fiber runs now, synchronously, and takes its message from the inbox in its own step
-          waiter.resume(Effect.suspend(() => this.inbox.length > 0 ? Effect.succeed(this.take(waiter.mode)) : this.recv(waiter.mode, waiter.noblock)))
+          waiter.resume(Effect.suspend(() =>
+            this.inbox.length > 0
+              ? Effect.succeed(this.take(waiter.mode, waiter.want))
+              : this.recv(waiter.mode, waiter.noblock, waiter.want)
+          ))
         }
       } while (this.redispatchRecv)
     } finally {
@@ -183,8 +210,13 @@ export class GreenSocket {
         this.receiving = false
         if (this.closedError) return
         this.inbox.push(toInboxMessage(message))
+        const head = this.recvWaiters[0]
+        if (head !== undefined && head.want > this.inbox.length) {
+          // a batch: keep taking what is ready before handing it over
+          return this.attemptReceive(0)
+        }
         this.dispatchRecv()
-        if (this.sendWaiters.length > 0) this.poke()
+        if (this.sendWaiters.length > 0 || this.probes.length > 0) this.poke()
         this.pumpRecv()
       },
       (error) => {
@@ -197,6 +229,11 @@ export class GreenSocket {
 
   private onReceiveFailed(cause: unknown, eagerRetries: number): void {
     const error = this.backend.mapError(cause, "recv")
+    if (error.code === "EAGAIN" && this.inbox.length > 0) {
+      // the end of a batch: hand over what was taken
+      this.dispatchRecv()
+      if (this.recvWaiters.length === 0) return this.updateArm()
+    }
     if (error.code === "EAGAIN") {
       // NOBLOCK receivers asked for one attempt and got its answer
       for (let i = this.recvWaiters.length - 1; i >= 0; i--) {
@@ -310,7 +347,9 @@ export class GreenSocket {
   }
 
   private afterSend(): void {
-    if (this.sendWaiters.length > 0 || (this.recvWaiters.length > 0 && !this.receiving)) this.poke()
+    if (this.sendWaiters.length > 0 || this.probes.length > 0 || (this.recvWaiters.length > 0 && !this.receiving)) {
+      this.poke()
+    }
   }
 
   /** Wakes the first sender; it retries in its own step, and its success pokes the next one. */
@@ -335,6 +374,50 @@ export class GreenSocket {
 
   // ---------------------------------------------------------------------------------------------------------------
   // readiness
+
+  /**
+   * Waits until the socket is ready for any of `mask` (POLLIN: a message can be received; POLLOUT: one can be sent)
+   * and succeeds with the ready events, consuming nothing. With `noblock`, answers at once (possibly 0).
+   */
+  ready(mask: number, noblock: boolean): Effect.Effect<number, ZMQError> {
+    return Effect.suspend(() => {
+      if (this.closedError) return Effect.fail(this.closedError)
+      const now = this.readyNow()
+      if (typeof now !== "number") return Effect.fail(now)
+      if ((now & mask) !== 0 || noblock) return Effect.succeed(now & mask)
+      return Effect.callback<number, ZMQError>((resume) => {
+        const probe: Probe = { mask, resume, active: true }
+        this.probes.push(probe)
+        this.updateArm()
+        return Effect.sync(() => {
+          if (!probe.active) return
+          probe.active = false
+          const index = this.probes.indexOf(probe)
+          if (index >= 0) this.probes.splice(index, 1)
+          this.updateArm()
+        })
+      })
+    })
+  }
+
+  /** The events ready now, counting messages already taken into the inbox as POLLIN. Wakes waiters. */
+  private readyNow(): number | ZMQError {
+    const events = this.readEvents("poll")
+    if (typeof events !== "number") return events
+    this.wake(events)
+    return this.inbox.length > 0 ? events | Events.POLLIN : events
+  }
+
+  private wakeProbes(events: number): void {
+    if (this.probes.length === 0) return
+    const ready = this.inbox.length > 0 ? events | Events.POLLIN : events
+    for (const probe of this.probes.slice()) {
+      if (!probe.active || (probe.mask & ready) === 0) continue
+      probe.active = false
+      this.probes.splice(this.probes.indexOf(probe), 1)
+      probe.resume(Effect.succeed(probe.mask & ready))
+    }
+  }
 
   /** Reads EVENTS (retrying EINTR) and wakes every waiter whose condition holds: the fd's edge may be gone. */
   events(operation = "getOption(EVENTS)"): Effect.Effect<number, ZMQError> {
@@ -364,6 +447,7 @@ export class GreenSocket {
   private wake(events: number): void {
     if ((events & Events.POLLIN) !== 0 && this.recvWaiters.length > 0 && !this.receiving) this.pumpRecv()
     if ((events & Events.POLLOUT) !== 0 && this.sendWaiters.length > 0) this.dispatchSend()
+    this.wakeProbes(events)
     this.updateArm()
   }
 
@@ -381,7 +465,7 @@ export class GreenSocket {
 
   private updateArm(): void {
     const wanted = !this.closedError &&
-      ((this.recvWaiters.length > 0 && !this.receiving) || this.sendWaiters.length > 0)
+      ((this.recvWaiters.length > 0 && !this.receiving) || this.sendWaiters.length > 0 || this.probes.length > 0)
     if (wanted === this.armed || this.watch === undefined) return
     this.armed = wanted
     if (wanted) this.watch.start()
@@ -398,6 +482,7 @@ export class GreenSocket {
     this.inbox.length = 0
     const receivers = this.recvWaiters.splice(0)
     const senders = this.sendWaiters.splice(0)
+    const probes = this.probes.splice(0)
     this.armed = false
     this.watch?.close()
     for (const waiter of receivers) {
@@ -405,7 +490,7 @@ export class GreenSocket {
       waiter.active = false
       waiter.resume(Effect.fail(error))
     }
-    for (const waiter of senders) {
+    for (const waiter of [...senders, ...probes]) {
       if (!waiter.active) continue
       waiter.active = false
       waiter.resume(Effect.fail(error))
@@ -416,6 +501,7 @@ export class GreenSocket {
     return {
       receivers: this.recvWaiters.length,
       senders: this.sendWaiters.length,
+      probes: this.probes.length,
       inbox: this.inbox.length,
       watching: this.armed,
       receiving: this.receiving
