@@ -23,3 +23,16 @@ export const pair = (a: ZmqSocket.SocketType, b: ZmqSocket.SocketType, options?:
     const second = yield* ZmqSocket.make(b, { ...options?.b, connect: endpoint })
     return [first, second, endpoint] as const
   })
+
+/**
+ * Lets other fibers and settled promises run (one scheduler turn at a time) until `condition` holds: a way to wait
+ * for a waiter to be registered without sleeping. Fails after `turns` turns.
+ */
+export const eventually = (condition: () => boolean, turns = 1000) =>
+  Effect.gen(function*() {
+    for (let i = 0; i < turns; i++) {
+      if (condition()) return
+      yield* Effect.yieldNow
+    }
+    return yield* Effect.die(new Error("condition never held"))
+  })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Fiber } from "effect"
+import { Effect } from "effect"
 import { encode, decode, pair, zmqTest } from "./helpers.ts"
 
 describe("interruption under load", () => {
