@@ -21,7 +21,8 @@ import type { ZMQError } from "./ZMQError.ts"
  * What a binding provides to the engine. `receive` and `send` are *synchronous attempts*: the message is taken (or
  * handed over) or `EAGAIN` decided before they return, and the returned promise is already settled (zeromq.js with
  * timeouts of 0). `receive` resolves with the frames of one whole message, optionally followed by a properties
- * object. `events` reads `EVENTS` and may throw.
+ * object; `send` may be given the message's properties (routing id, group) for the types that need them. `events`
+ * reads `EVENTS` and may throw.
  *
  * - `sendIsPredictable`: `POLLOUT` guarantees that a send is accepted (true for every type but ROUTER with
  *   `ROUTER_MANDATORY`, STREAM and the draft types with routing arguments).
@@ -43,7 +44,10 @@ export interface Backend {
   readonly fd: number | undefined
   readonly events: () => number
   readonly receive: () => PromiseLike<ReadonlyArray<unknown>>
-  readonly send: (frames: ReadonlyArray<Uint8Array>) => PromiseLike<void>
+  readonly send: (
+    frames: ReadonlyArray<Uint8Array>,
+    properties?: Readonly<Record<string, unknown>> | undefined
+  ) => PromiseLike<void>
   readonly sendIsPredictable: boolean
   readonly needsRealAttempt: boolean
   readonly mapError: (error: unknown, operation: string) => ZMQError
@@ -133,7 +137,11 @@ export interface GreenSocket {
   readonly recvBatch: (max: number, noblock: boolean) => Effect.Effect<ReadonlyArray<ReadonlyArray<Uint8Array>>, ZMQError>
   /** Waits until any of `mask` (POLLIN, POLLOUT) holds and returns the ready bits, consuming nothing. */
   readonly ready: (mask: number, noblock: boolean) => Effect.Effect<number, ZMQError>
-  readonly send: (frames: ReadonlyArray<Uint8Array>, noblock: boolean) => Effect.Effect<void, ZMQError>
+  readonly send: (
+    frames: ReadonlyArray<Uint8Array>,
+    noblock: boolean,
+    properties?: Readonly<Record<string, unknown>>
+  ) => Effect.Effect<void, ZMQError>
   readonly events: (operation?: string) => Effect.Effect<number, ZMQError>
   readonly poke: () => void
   readonly rcvMore: boolean

@@ -25,7 +25,9 @@ import type { ZmqContext } from "./ZmqContext.ts"
 /**
  * The socket types. The draft types (`SERVER`, `CLIENT`, `RADIO`, `DISH`, `GATHER`, `SCATTER`, `DGRAM`) are
  * available where `ZmqContext.capability.draft` is true; they have no `ZMQ_FD`, so their waits fall back to a
- * backing-off timer (see `Readiness.backoffWatch`).
+ * backing-off timer (see `Readiness.backoffWatch`). SERVER and RADIO messages are sent as a `Frame` whose
+ * `properties` hold the `routingId` (reply with the properties of the received frame) or the `group`; a DISH
+ * `join`s groups.
  *
  * @example
  * ```ts
@@ -184,6 +186,9 @@ export interface ZmqSocket {
 
   readonly subscribe: (prefix?: string | Uint8Array) => Effect.Effect<void, ZMQError>
   readonly unsubscribe: (prefix?: string | Uint8Array) => Effect.Effect<void, ZMQError>
+  /** DISH only (draft): receive the messages a RADIO sends to `group`. */
+  readonly join: (group: string | Uint8Array) => Effect.Effect<void, ZMQError>
+  readonly leave: (group: string | Uint8Array) => Effect.Effect<void, ZMQError>
 
   /** Closes now, idempotently: waiting fibers fail with `ENOTSOCK`; queued messages get the socket's `LINGER`. */
   readonly close: Effect.Effect<void>

@@ -28,6 +28,11 @@ interface Probe {
   active: boolean
 }
 
+interface Outgoing {
+  readonly frames: ReadonlyArray<Uint8Array>
+  readonly properties: Readonly<Record<string, unknown>> | undefined
+}
+
 interface SendWaiter {
   readonly resume: (effect: Effect.Effect<void, ZMQError>) => void
   active: boolean
@@ -266,17 +271,22 @@ export class GreenSocket {
   // ---------------------------------------------------------------------------------------------------------------
   // sending
 
-  send(frames: ReadonlyArray<Uint8Array>, noblock: boolean): Effect.Effect<void, ZMQError> {
+  send(
+    frames: ReadonlyArray<Uint8Array>,
+    noblock: boolean,
+    properties?: Readonly<Record<string, unknown>>
+  ): Effect.Effect<void, ZMQError> {
     return Effect.suspend(() => {
       if (this.closedError) return Effect.fail(this.closedError)
+      const message: Outgoing = { frames, properties }
       if (this.sendWaiters.length > 0) {
-        return noblock ? Effect.fail(this.again("send")) : this.waitSend(frames, false)
+        return noblock ? Effect.fail(this.again("send")) : this.waitSend(message, false)
       }
-      return this.budget(this.attemptSend(frames, noblock, true))
+      return this.budget(this.attemptSend(message, noblock, true))
     })
   }
 
-  private attemptSend(frames: ReadonlyArray<Uint8Array>, noblock: boolean, first: boolean): Effect.Effect<void, ZMQError> {
+  private attemptSend(message: Outgoing, noblock: boolean, first: boolean): Effect.Effect<void, ZMQError> {
     if (this.closedError) return Effect.fail(this.closedError)
     if (this.backend.sendIsPredictable) {
       const events = this.readEvents("send")
@@ -285,7 +295,7 @@ export class GreenSocket {
         // EVENTS said writable: this DONTWAIT send is accepted, and the Effect completes in this same step
         let pending: PromiseLike<void>
         try {
-          pending = this.backend.send(frames)
+          pending = this.backend.send(message.frames, message.properties)
         } catch (error) {
           return Effect.fail(this.backend.mapError(error, "send"))
         }
@@ -294,14 +304,14 @@ export class GreenSocket {
         return Effect.void
       }
       if (!(first && this.backend.needsRealAttempt)) {
-        return noblock ? Effect.fail(this.again("send")) : this.waitSend(frames, !first)
+        return noblock ? Effect.fail(this.again("send")) : this.waitSend(message, !first)
       }
     }
     // the outcome is only known when the binding's promise settles: wait for it without being interrupted
     return Effect.uninterruptible(Effect.callback<void, ZMQError>((resume) => {
       let pending: PromiseLike<void>
       try {
-        pending = this.backend.send(frames)
+        pending = this.backend.send(message.frames, message.properties)
       } catch (error) {
         return resume(Effect.fail(this.backend.mapError(error, "send")))
       }
@@ -315,7 +325,7 @@ export class GreenSocket {
     })).pipe(
       Effect.catchIf(
         (error) => error.code === "EAGAIN" && !noblock && !this.closedError,
-        () => this.waitSend(frames, !first)
+        () => this.waitSend(message, !first)
       )
     )
   }
@@ -324,7 +334,7 @@ export class GreenSocket {
     this.unexpectedSendFailures++
   }
 
-  private waitSend(frames: ReadonlyArray<Uint8Array>, front: boolean): Effect.Effect<void, ZMQError> {
+  private waitSend(message: Outgoing, front: boolean): Effect.Effect<void, ZMQError> {
     const wait = Effect.callback<void, ZMQError>((resume) => {
       const waiter: SendWaiter = { resume, active: true }
       if (front) this.sendWaiters.unshift(waiter)
@@ -334,7 +344,7 @@ export class GreenSocket {
       return Effect.sync(() => this.cancelSend(waiter))
     })
     return this.withTimeout(wait, this.options.sendTimeout?.(), "send").pipe(
-      Effect.flatMap(() => this.attemptSend(frames, false, false))
+      Effect.flatMap(() => this.attemptSend(message, false, false))
     )
   }
 

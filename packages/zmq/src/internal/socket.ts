@@ -20,6 +20,8 @@ interface RawSocket {
   disconnect(address: string): void
   close(): void
   send(message: unknown, options?: unknown): Promise<void>
+  join?(group: string | Uint8Array): void
+  leave?(group: string | Uint8Array): void
   receive(): Promise<Array<unknown>>
   getBoolOption(id: number): boolean
   setBoolOption(id: number, value: boolean): void
@@ -65,11 +67,11 @@ const draftTypeNumbers: Record<string, number> = {
 
 const canSend = new Set<SocketType>([
   "PAIR", "PUB", "REQ", "REP", "DEALER", "ROUTER", "PUSH", "XPUB", "XSUB", "STREAM",
-  "CLIENT", "SCATTER", "DGRAM"
+  "SERVER", "CLIENT", "RADIO", "SCATTER", "DGRAM"
 ])
 const canRecv = new Set<SocketType>([
   "PAIR", "SUB", "REQ", "REP", "DEALER", "ROUTER", "PULL", "XPUB", "XSUB", "STREAM",
-  "CLIENT", "DISH", "GATHER", "DGRAM"
+  "SERVER", "CLIENT", "DISH", "GATHER", "DGRAM"
 ])
 
 const ZMQ_RCVTIMEO = 27
@@ -207,9 +209,24 @@ export class SocketImpl implements ZmqSocket {
       }
       const frames = this.stage.length === 0 ? [bytes] : [...this.stage, bytes]
       this.stage = []
-      const sent = this.engine.send(frames, Flags.has(flags, Flags.NOBLOCK))
+      const routing = this.routingOf(data, "send")
+      if (routing instanceof ZMQError) return Effect.fail(routing)
+      const sent = this.engine.send(frames, Flags.has(flags, Flags.NOBLOCK), routing)
       return track ? Effect.as(sent, MessageTracker.completed) : sent
     })) as ZmqSocket["send"]
+
+  /** SERVER and RADIO messages carry a routing id or a group: taken from the (first) Frame's properties. */
+  private routingOf(data: unknown, operation: string): Readonly<Record<string, unknown>> | ZMQError | undefined {
+    if (this.type !== "SERVER" && this.type !== "RADIO") return undefined
+    const properties = Frame.isFrame(data) ? data.properties : {}
+    if (this.type === "SERVER" && typeof properties.routingId !== "number") {
+      return invalid(operation, "a SERVER message must be a Frame with a numeric properties.routingId (reply with the received frame's properties)")
+    }
+    if (this.type === "RADIO" && typeof properties.group !== "string" && !(properties.group instanceof Uint8Array)) {
+      return invalid(operation, "a RADIO message must be a Frame with properties.group (a string or bytes)")
+    }
+    return this.type === "SERVER" ? { routingId: properties.routingId } : { group: properties.group }
+  }
 
   sendMultipart: ZmqSocket["sendMultipart"] = ((frames: Iterable<Uint8Array | Frame.Frame>, options?: SendOptions) =>
     Effect.suspend(() => {
@@ -235,7 +252,9 @@ export class SocketImpl implements ZmqSocket {
       }
       const message = this.stage.length === 0 ? parts : [...this.stage, ...parts]
       this.stage = []
-      const sent = this.engine.send(message, Flags.has(flags, Flags.NOBLOCK))
+      const routing = this.routingOf(Array.from(frames)[0], "sendMultipart")
+      if (routing instanceof ZMQError) return Effect.fail(routing)
+      const sent = this.engine.send(message, Flags.has(flags, Flags.NOBLOCK), routing)
       return track ? Effect.as(sent, MessageTracker.completed) : sent
     })) as ZmqSocket["sendMultipart"]
 
@@ -401,6 +420,28 @@ export class SocketImpl implements ZmqSocket {
     })
   }
 
+  join = (group: string | Uint8Array): Effect.Effect<void, ZMQError> => this.membership("join", group)
+
+  leave = (group: string | Uint8Array): Effect.Effect<void, ZMQError> => this.membership("leave", group)
+
+  private membership(operation: "join" | "leave", group: string | Uint8Array) {
+    return Effect.suspend(() => {
+      const closed = this.checkOpen(operation)
+      if (closed) return Effect.fail(closed)
+      if (this.type !== "DISH") return Effect.fail(ZMQError.make("ENOTSUP", operation, `${this.type} sockets cannot ${operation} groups`))
+      if (typeof group !== "string" && !(group instanceof Uint8Array)) {
+        return Effect.fail(invalid(operation, `group must be a string or Uint8Array, got ${describe(group)}`))
+      }
+      try {
+        this.raw[operation]!(group instanceof Uint8Array && !Buffer.isBuffer(group) ? Buffer.from(group) : group)
+      } catch (cause) {
+        return Effect.fail(mapError(cause, operation))
+      }
+      this.engine.poke()
+      return Effect.void
+    })
+  }
+
   // ---------------------------------------------------------------------------------------------------------------
   // life cycle
 
@@ -528,7 +569,10 @@ export const make = (
           fd: readFd(raw),
           events: () => raw.getInt32Option(ZMQ_EVENTS),
           receive: () => raw.receive(),
-          send: (frames) => raw.send(frames.length === 1 ? frames[0] : frames),
+          send: (frames, properties) =>
+            properties === undefined
+              ? raw.send(frames.length === 1 ? frames[0] : frames)
+              : raw.send(frames.length === 1 ? frames[0] : frames, properties),
           get sendIsPredictable() {
             return impl?.sendIsPredictable ?? false
           },
