@@ -81,7 +81,10 @@ export interface Member {
  * import { Effect } from "effect"
  * import { ZmqContext } from "@effect-zmq/zmq"
  *
- * const ioThreads = Effect.map(ZmqContext.ZmqContext.asEffect(), (context) => context.options.ioThreads)
+ * const ioThreads = Effect.gen(function*() {
+ *   const context = yield* ZmqContext.ZmqContext
+ *   return context.options.ioThreads
+ * })
  * ```
  *
  * @since 0.1.0
