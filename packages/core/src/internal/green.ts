@@ -192,6 +192,8 @@ export class GreenSocket {
   private pumpRecv(): void {
     if (this.receiving || this.closedError) return
     this.dispatchRecv()
+    // a fiber resumed by the dispatch may already have started the next attempt
+    if (this.receiving || this.closedError) return
     if (this.recvWaiters.length === 0) {
       this.updateArm()
       return
