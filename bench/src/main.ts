@@ -1,0 +1,211 @@
+// `pnpm bench` (full run) and `pnpm bench:smoke` (a few thousand messages, to keep every path working in CI).
+// Runs every benchmark with the systems interleaved, prints the table, and writes results/*.json and an SVG chart.
+import { spawnSync } from "node:child_process"
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
+import { cpus, release, totalmem } from "node:os"
+import { dirname, join } from "node:path"
+import { fileURLToPath } from "node:url"
+import * as zmq from "zeromq"
+import { type BenchConfig, full, smoke, type Transport } from "./Config.ts"
+import * as EffectZmq from "./EffectZmq.ts"
+import { median, summariseLatency } from "./Measure.ts"
+import * as Peers from "./Peers.ts"
+import type { IdleResult, MemoryResult } from "./probe.ts"
+import * as Raw from "./Raw.ts"
+import {
+  chart,
+  EFFECT_BATCH,
+  EFFECT_RECV,
+  EFFECT_STREAM,
+  type FanoutResult,
+  RAW,
+  type Results,
+  sizeLabel,
+  table,
+  type ThroughputCase
+} from "./Report.ts"
+
+const benchDir = join(dirname(fileURLToPath(import.meta.url)), "..")
+const resultsDir = join(benchDir, "results")
+
+interface ThroughputSystem {
+  readonly name: string
+  readonly run: (transport: Transport, size: number, count: number) => Promise<number>
+}
+
+interface LatencySystem {
+  readonly name: string
+  readonly run: (size: number, roundTrips: number, warmup: number) => Promise<Array<number>>
+}
+
+const log = (line: string) => process.stderr.write(`${line}\n`)
+
+/** Rotates the order of the systems from one trial to the next, so none always runs first (or right after GC). */
+const rotate = <A>(items: ReadonlyArray<A>, by: number): Array<A> =>
+  items.map((_, i) => items[(i + by) % items.length]!)
+
+const packageVersion = (name: string): string => {
+  try {
+    const path = join(benchDir, "node_modules", name, "package.json")
+    return (JSON.parse(readFileSync(path, "utf8")) as { version: string }).version
+  } catch {
+    return "?"
+  }
+}
+
+const machine = (): Record<string, string | number> => ({
+  cpu: `${cpus()[0]?.model ?? "?"} x${cpus().length}`,
+  memory: `${Math.round(totalmem() / 2 ** 30)} GiB`,
+  os: `${process.platform} ${release()}`,
+  node: process.version,
+  "zeromq.js": packageVersion("zeromq"),
+  libzmq: zmq.version,
+  effect: packageVersion("effect")
+})
+
+const throughputBenchmarks = async (
+  config: BenchConfig,
+  systems: ReadonlyArray<ThroughputSystem>
+): Promise<Array<ThroughputCase>> => {
+  log("warming up the JIT ...")
+  for (const system of systems) await system.run("tcp", 16, Math.min(5_000, config.throughputCount(16)))
+  const cases: Array<ThroughputCase> = []
+  for (const transport of config.transports) {
+    for (const size of config.sizes) {
+      cases.push({ transport, size, count: config.throughputCount(size), trials: {} })
+    }
+  }
+  let trial = 0
+  for (let round = 1; round <= config.rounds; round++) {
+    for (const c of cases) {
+      log(`throughput round ${round}/${config.rounds}: ${c.transport} ${sizeLabel(c.size)}`)
+      for (const system of rotate(systems, trial++)) {
+        const perSecond = await system.run(c.transport, c.size, c.count)
+        ;(c.trials[system.name] ??= []).push(perSecond)
+      }
+    }
+  }
+  return cases
+}
+
+const latencyBenchmarks = async (config: BenchConfig, systems: ReadonlyArray<LatencySystem>) => {
+  const samples = new Map<string, Array<number>>(systems.map((s) => [s.name, []]))
+  const perRound = Math.ceil(config.latencyRoundTrips / config.rounds)
+  for (let round = 1; round <= config.rounds; round++) {
+    log(`latency round ${round}/${config.rounds}`)
+    for (const system of rotate(systems, round)) {
+      samples.get(system.name)!.push(...(await system.run(16, perRound, config.latencyWarmup)))
+    }
+  }
+  return systems.map((s) => ({ system: s.name, ...summariseLatency(samples.get(s.name)!) }))
+}
+
+const fanoutBenchmarks = async (config: BenchConfig, batched: EffectZmq.ReceiveMode, batchedName: string) => {
+  const systems: ReadonlyArray<{ name: string; run: () => Promise<{ delivered: number; seconds: number }> }> = [
+    { name: RAW, run: () => Raw.fanout(config.fanoutSubscribers, config.fanoutMessages) },
+    { name: EFFECT_RECV, run: () => EffectZmq.fanout("recv", config.fanoutSubscribers, config.fanoutMessages) },
+    { name: batchedName, run: () => EffectZmq.fanout(batched, config.fanoutSubscribers, config.fanoutMessages) }
+  ]
+  const runs = new Map<string, Array<{ delivered: number; seconds: number }>>(systems.map((s) => [s.name, []]))
+  for (let round = 1; round <= config.rounds; round++) {
+    log(`fan-out round ${round}/${config.rounds}`)
+    for (const system of rotate(systems, round)) runs.get(system.name)!.push(await system.run())
+  }
+  return systems.map((s): FanoutResult => {
+    const all = runs.get(s.name)!
+    const middle = median(all.map((r) => r.delivered / r.seconds))
+    const chosen = all.reduce((a, b) =>
+      Math.abs(b.delivered / b.seconds - middle) < Math.abs(a.delivered / a.seconds - middle) ? b : a
+    )
+    return {
+      system: s.name,
+      subscribers: config.fanoutSubscribers,
+      sent: config.fanoutMessages,
+      delivered: chosen.delivered,
+      seconds: chosen.seconds
+    }
+  })
+}
+
+/** Runs src/probe.ts in a fresh Node process (same binary), so that nothing else uses CPU or memory there. */
+const probe = <A>(args: ReadonlyArray<string>): A => {
+  const result = spawnSync(process.execPath, ["--expose-gc", join(benchDir, "src", "probe.ts"), ...args], {
+    encoding: "utf8",
+    timeout: 600_000
+  })
+  if (result.status !== 0) throw new Error(`probe ${args.join(" ")} failed (${result.status}): ${result.stderr}`)
+  return JSON.parse(result.stdout) as A
+}
+
+const main = async () => {
+  const config = process.argv.includes("--smoke") ? smoke : full
+  const started = new Date()
+  log(`effect-zmq benchmarks, ${config.name} run`)
+
+  const batched = EffectZmq.batchedMode
+  const batchedName = batched === "stream" ? EFFECT_STREAM : EFFECT_BATCH
+  const skipped: Results["skipped"] = []
+  const peers: Array<Peers.Peer> = []
+  for (const status of [Peers.libzmq(), Peers.eventlet()]) {
+    if (status.available) peers.push(status.peer)
+    else {
+      skipped.push({ name: status.name, reason: status.reason })
+      log(`skipping ${status.name}: ${status.reason}`)
+    }
+  }
+
+  const throughput = await throughputBenchmarks(config, [
+    { name: RAW, run: Raw.throughput },
+    { name: EFFECT_RECV, run: (t, s, n) => EffectZmq.throughput("recv", t, s, n) },
+    { name: batchedName, run: (t, s, n) => EffectZmq.throughput(batched, t, s, n) },
+    ...peers.map((peer): ThroughputSystem => ({ name: peer.name, run: async (t, s, n) => peer.throughput(t, s, n) }))
+  ])
+  const latency = await latencyBenchmarks(config, [
+    { name: RAW, run: Raw.latency },
+    { name: EFFECT_RECV, run: EffectZmq.latency },
+    ...peers.map((peer): LatencySystem => ({ name: peer.name, run: async (s, n, w) => peer.latency(s, n, w) }))
+  ])
+  const fanout = await fanoutBenchmarks(config, batched, batchedName)
+  log("idle CPU ...")
+  const idle = ["raw", "effect"].map((system) => probe<IdleResult>(["idle", system, String(config.idleMillis)]))
+  log("memory ...")
+  const memory = [
+    probe<MemoryResult>(["memory", "raw", String(config.memoryMessages), "0"]),
+    probe<MemoryResult>(["memory", "effect", String(config.memoryMessages), String(config.memoryInterrupts)])
+  ]
+
+  const results: Results = {
+    date: started.toISOString(),
+    config: config.name,
+    machine: machine(),
+    skipped,
+    throughput,
+    latency,
+    fanout,
+    idle,
+    memory
+  }
+  const text = table(results)
+  console.log(text)
+
+  mkdirSync(resultsDir, { recursive: true })
+  const stamp = started.toISOString().replace(/[:.]/g, "-")
+  const prefix = config.name === "smoke" ? "smoke-" : ""
+  const files = {
+    json: join(resultsDir, `${prefix}bench-${stamp}.json`),
+    svg: join(resultsDir, `${prefix}throughput-${stamp}.svg`),
+    text: join(resultsDir, `${prefix}bench-${stamp}.txt`)
+  }
+  writeFileSync(files.json, `${JSON.stringify(results, null, 2)}\n`)
+  writeFileSync(files.svg, chart(results))
+  writeFileSync(files.text, `${text}\n`)
+  // stable names for "the last run", so a person (or a script) can open them without looking up the stamp
+  writeFileSync(join(resultsDir, `${prefix}latest.json`), `${JSON.stringify(results, null, 2)}\n`)
+  writeFileSync(join(resultsDir, `${prefix}throughput.svg`), chart(results))
+  console.log(`\nwrote ${files.json}\n      ${files.svg}\n      ${files.text}`)
+}
+
+main().catch((error) => {
+  console.error(error)
+  process.exitCode = 1
+})
