@@ -29,10 +29,14 @@ const common = {
   dangerouslyIgnoreUnhandledErrors: false
 }
 
+// .ci/run sets EFFECT_ZMQ_REPORT to collect the counts of every run in one JSON file per run
+const report = process.env.EFFECT_ZMQ_REPORT
+
 export default defineConfig({
   plugins: [resolveFromRepo],
   server: { fs: { allow: [root, conformanceDir] } },
   test: {
+    reporters: report === undefined ? ["default"] : ["default", ["json", { outputFile: report }]],
     projects: [
       {
         test: { ...common, name: "unit", include: ["packages/*/test/**/*.test.ts"] }
