@@ -20,6 +20,18 @@ import type * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import * as internal from "./internal/socket.ts"
 import type * as SocketOption from "./SocketOption.ts"
+// composition (docs/composition.md)
+import type * as Duration from "effect/Duration"
+import { dual } from "effect/Function"
+import type * as Schedule from "effect/Schedule"
+import type * as Schema from "effect/Schema"
+import type * as Sink from "effect/Sink"
+import type * as Stream from "effect/Stream"
+import * as codecInternal from "./internal/codec.ts"
+import * as monitorInternal from "./internal/monitor.ts"
+import * as pollInternal from "./internal/poll.ts"
+import * as reqrepInternal from "./internal/reqrep.ts"
+import * as streamInternal from "./internal/stream.ts"
 import type { ZmqContext } from "./ZmqContext.ts"
 
 /**
@@ -221,3 +233,554 @@ export const make: (
   type: SocketType,
   options?: MakeOptions
 ) => Effect.Effect<ZmqSocket, ZMQError, ZmqContext | Scope.Scope> = internal.make
+
+// -----------------------------------------------------------------------------------------------------------------
+// Effect-native composition: streams, sinks, poll, monitor events, request/reply, typed codecs (docs/composition.md)
+// -----------------------------------------------------------------------------------------------------------------
+
+/**
+ * Options of {@link stream}: `chunkSize` bounds how many messages one pull takes (default 128). Each pull takes
+ * every message ready at that moment, up to `chunkSize`, in one step.
+ *
+ * @example
+ * ```ts
+ * import type { ZmqSocket } from "@effect-zmq/zmq"
+ *
+ * const options: ZmqSocket.StreamOptions = { chunkSize: 16 }
+ * ```
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface StreamOptions {
+  readonly chunkSize?: number | undefined
+}
+
+/**
+ * A `Stream` of whole messages. Each pull waits (greenly, interruptibly) for a message, then takes every message
+ * ready, up to `chunkSize`, in one step and emits them as one chunk.
+ *
+ * - Nothing is read ahead: a message leaves the socket only in the pull that emits it. An interrupted pull (still
+ *   waiting) has taken nothing, and a consumer that stops pulling leaves every later message in the socket.
+ *   Operators that stop *inside* a chunk (`Stream.take(n)`) drop the rest of that chunk, as with any chunked
+ *   stream; `chunkSize: 1` makes every message its own chunk.
+ * - The stream ends when the socket is closed by its owner (`close`, its Scope, its context) and fails with the
+ *   real {@link ZMQError} otherwise (`EAGAIN` after `RCVTIMEO`, …).
+ *
+ * @example
+ * ```ts
+ * import { Effect, Stream } from "effect"
+ * import { ZmqSocket } from "@effect-zmq/zmq"
+ *
+ * const firstTen = Effect.gen(function*() {
+ *   const pull = yield* ZmqSocket.make("PULL", { bind: "tcp://127.0.0.1:*" })
+ *   return yield* ZmqSocket.stream(pull).pipe(Stream.take(10), Stream.runCollect)
+ * })
+ * ```
+ *
+ * @since 0.2.0
+ * @category streams
+ */
+export const stream: (
+  socket: ZmqSocket,
+  options?: StreamOptions
+) => Stream.Stream<ReadonlyArray<Uint8Array>, ZMQError> = streamInternal.stream
+
+/**
+ * A `Sink` that sends every message it is fed (`sendMultipart`) with backpressure: a send waits while the socket is
+ * at its high-water mark (or has no peer), which slows the upstream down instead of dropping or buffering.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Stream } from "effect"
+ * import { ZmqSocket } from "@effect-zmq/zmq"
+ *
+ * const relay = (from: ZmqSocket.ZmqSocket, to: ZmqSocket.ZmqSocket) =>
+ *   ZmqSocket.stream(from).pipe(Stream.run(ZmqSocket.sink(to)))
+ * ```
+ *
+ * @since 0.2.0
+ * @category streams
+ */
+export const sink: (socket: ZmqSocket) => Sink.Sink<void, ReadonlyArray<Uint8Array>, never, ZMQError> =
+  streamInternal.sink
+
+/**
+ * One entry of a {@link poll}: the socket and the events to wait for (`Events.POLLIN`, `Events.POLLOUT` or both;
+ * both when omitted).
+ *
+ * @example
+ * ```ts
+ * import { Events } from "@effect-zmq/zmq"
+ * import type { ZmqSocket } from "@effect-zmq/zmq"
+ *
+ * declare const socket: ZmqSocket.ZmqSocket
+ * const item: ZmqSocket.PollItem = { socket, events: Events.POLLIN }
+ * ```
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface PollItem {
+  readonly socket: ZmqSocket
+  readonly events?: number | undefined
+}
+
+/**
+ * Options of {@link poll}: `timeout` (a `Duration` input; a number is milliseconds). Omitted or negative waits
+ * forever; `0` answers at once.
+ *
+ * @example
+ * ```ts
+ * import type { ZmqSocket } from "@effect-zmq/zmq"
+ *
+ * const options: ZmqSocket.PollOptions = { timeout: "250 millis" }
+ * ```
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface PollOptions {
+  readonly timeout?: Duration.Input | undefined
+}
+
+/**
+ * A socket {@link poll} found ready, with the ready events among those asked for.
+ *
+ * @example
+ * ```ts
+ * import { Events } from "@effect-zmq/zmq"
+ * import type { ZmqSocket } from "@effect-zmq/zmq"
+ *
+ * const readable = (ready: ZmqSocket.PollReady) => (ready.events & Events.POLLIN) !== 0
+ * ```
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface PollReady {
+  readonly socket: ZmqSocket
+  readonly events: number
+}
+
+/**
+ * `zmq_poll` for green sockets: waits, suspending only this fiber, until at least one socket is ready for the
+ * events asked (or the timeout passes) and returns every ready socket, in the order of `items` (empty on timeout).
+ * Nothing is consumed: a following `recv` takes the message. Interrupting the poll only unregisters its probes.
+ * A message already taken into a socket's inbox counts as readable. A socket closed during the poll fails it with
+ * `ENOTSOCK`; bad items fail with `EINVAL`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Events, ZmqSocket } from "@effect-zmq/zmq"
+ *
+ * const either = (a: ZmqSocket.ZmqSocket, b: ZmqSocket.ZmqSocket) =>
+ *   Effect.gen(function*() {
+ *     const ready = yield* ZmqSocket.poll([{ socket: a, events: Events.POLLIN }, { socket: b, events: Events.POLLIN }], {
+ *       timeout: "1 second"
+ *     })
+ *     return yield* Effect.forEach(ready, ({ socket }) => socket.recvMultipart())
+ *   })
+ * ```
+ *
+ * @since 0.2.0
+ * @category polling
+ */
+export const poll: (
+  items: Iterable<PollItem>,
+  options?: PollOptions
+) => Effect.Effect<ReadonlyArray<PollReady>, ZMQError> = pollInternal.poll
+
+/**
+ * A socket monitor event (libzmq's `zmq_socket_monitor`), as a tagged union. `address` is the endpoint concerned.
+ * `HandshakeFailed.reason` says which kind of failure libzmq reported (`protocol`: a ZMTP or ZAP protocol error,
+ * `detail` is its code such as `ERR_ZMTP_UNEXPECTED_COMMAND`; `auth`: the ZAP handler refused, `detail` is its status
+ * code; `other`: no detail), and `error` is the failure as a {@link ZMQError}.
+ *
+ * @example
+ * ```ts
+ * import type { ZmqSocket } from "@effect-zmq/zmq"
+ *
+ * const describe = (event: ZmqSocket.SocketEvent): string => {
+ *   switch (event._tag) {
+ *     case "Accepted":
+ *     case "Connected":
+ *       return `peer at ${event.address}`
+ *     case "HandshakeFailed":
+ *       return `handshake failed (${event.reason}): ${event.detail}`
+ *     default:
+ *       return event._tag
+ *   }
+ * }
+ * ```
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type SocketEvent =
+  | { readonly _tag: "Connected"; readonly address: string }
+  | { readonly _tag: "ConnectDelayed"; readonly address: string }
+  | { readonly _tag: "ConnectRetried"; readonly address: string; readonly interval: number }
+  | { readonly _tag: "Listening"; readonly address: string }
+  | { readonly _tag: "BindFailed"; readonly address: string; readonly error: ZMQError }
+  | { readonly _tag: "Accepted"; readonly address: string }
+  | { readonly _tag: "AcceptFailed"; readonly address: string; readonly error: ZMQError }
+  | { readonly _tag: "Closed"; readonly address: string }
+  | { readonly _tag: "CloseFailed"; readonly address: string; readonly error: ZMQError }
+  | { readonly _tag: "Disconnected"; readonly address: string }
+  | { readonly _tag: "HandshakeSucceeded"; readonly address: string }
+  | {
+    readonly _tag: "HandshakeFailed"
+    readonly address: string
+    readonly reason: "protocol" | "auth" | "other"
+    readonly detail: string
+    readonly error: ZMQError
+  }
+  | { readonly _tag: "Unknown"; readonly type: string }
+
+/**
+ * The socket's monitor events as a `Stream`, from the moment the stream starts. The stream owns a monitor
+ * (zeromq.js `Observer`) for as long as it runs: it ends when the socket is closed (libzmq stops the monitor) and
+ * releases the monitor when it ends or is interrupted, so a pending read never keeps the process alive. One
+ * monitor per socket at a time: starting a second events stream on the same socket ends the first one.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Stream } from "effect"
+ * import { ZmqSocket } from "@effect-zmq/zmq"
+ *
+ * const firstPeer = Effect.gen(function*() {
+ *   const router = yield* ZmqSocket.make("ROUTER", { bind: "tcp://127.0.0.1:*" })
+ *   return yield* ZmqSocket.events(router).pipe(
+ *     Stream.filter((event) => event._tag === "Accepted"),
+ *     Stream.runHead
+ *   )
+ * })
+ * ```
+ *
+ * @since 0.2.0
+ * @category monitoring
+ */
+export const events: (socket: ZmqSocket) => Stream.Stream<SocketEvent, ZMQError> = monitorInternal.events
+
+/**
+ * A message to send: one frame, or the frames of a multipart message.
+ *
+ * @example
+ * ```ts
+ * import type { ZmqSocket } from "@effect-zmq/zmq"
+ *
+ * const message: ZmqSocket.Message = [new TextEncoder().encode("topic"), new TextEncoder().encode("body")]
+ * ```
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type Message = Uint8Array | Frame.Frame | Iterable<Uint8Array | Frame.Frame>
+
+/**
+ * Sends a request and receives its reply under one lock per socket, so concurrent callers on one REQ socket queue
+ * instead of failing with `EFSM`. Interruption: interrupted while waiting for the lock or while sending, nothing was
+ * sent; interrupted after the send, the reply is still owed, and a REQ refuses the next send with `EFSM` until it
+ * is recreated — prefer `Effect.timeout` with {@link lazyPirate}, which recreates the socket for you.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ZmqSocket } from "@effect-zmq/zmq"
+ *
+ * const ask = (req: ZmqSocket.ZmqSocket) =>
+ *   ZmqSocket.request(req, new TextEncoder().encode("ping")).pipe(Effect.timeout("1 second"))
+ * ```
+ *
+ * @since 0.2.0
+ * @category request/reply
+ */
+export const request: {
+  (message: Message): (socket: ZmqSocket) => Effect.Effect<ReadonlyArray<Uint8Array>, ZMQError>
+  (socket: ZmqSocket, message: Message): Effect.Effect<ReadonlyArray<Uint8Array>, ZMQError>
+} = dual(2, reqrepInternal.request)
+
+/**
+ * Options of {@link serve}: `concurrency` (ROUTER only; default 1) is how many requests are handled at once.
+ *
+ * @example
+ * ```ts
+ * import type { ZmqSocket } from "@effect-zmq/zmq"
+ *
+ * const options: ZmqSocket.ServeOptions = { concurrency: 8 }
+ * ```
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface ServeOptions {
+  readonly concurrency?: number | undefined
+}
+
+/**
+ * Serves requests on a REP or ROUTER socket with an Effect handler: receive a request, run `handler` on its body,
+ * send the reply. On ROUTER the routing envelope (identities and the empty delimiter of REQ peers) is kept and put
+ * back in front of the reply, and up to `concurrency` requests are handled at once; a request is only taken from
+ * the socket when a handler slot is free. Runs until interrupted; a failing handler fails `serve`.
+ *
+ * Interruption: a REP interrupted while its handler runs owes a reply (its next `recv` fails with `EFSM`); a
+ * ROUTER has no such state, and requests not yet taken stay in the socket.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ZmqSocket } from "@effect-zmq/zmq"
+ *
+ * const upperCaseServer = Effect.gen(function*() {
+ *   const router = yield* ZmqSocket.make("ROUTER", { bind: "tcp://127.0.0.1:*" })
+ *   const text = new TextDecoder()
+ *   return yield* ZmqSocket.serve(
+ *     router,
+ *     (request) => Effect.succeed(new TextEncoder().encode(text.decode(request[0]).toUpperCase())),
+ *     { concurrency: 4 }
+ *   )
+ * })
+ * ```
+ *
+ * @since 0.2.0
+ * @category request/reply
+ */
+export const serve: {
+  <E, R>(
+    handler: (request: ReadonlyArray<Uint8Array>) => Effect.Effect<Message, E, R>,
+    options?: ServeOptions
+  ): (socket: ZmqSocket) => Effect.Effect<never, ZMQError | E, R>
+  <E, R>(
+    socket: ZmqSocket,
+    handler: (request: ReadonlyArray<Uint8Array>) => Effect.Effect<Message, E, R>,
+    options?: ServeOptions
+  ): Effect.Effect<never, ZMQError | E, R>
+} = dual(
+  (args) => typeof args[0] !== "function",
+  reqrepInternal.serve
+)
+
+/**
+ * Options of {@link lazyPirate}: where to connect, how long to wait for a reply, how often to retry (a `Schedule`
+ * over the `ZMQError` of the failed attempt; default `Schedule.recurs(2)`, i.e. three attempts), and the REQ
+ * socket's options (`LINGER` defaults to 0 so a dropped request is not kept).
+ *
+ * @example
+ * ```ts
+ * import { Schedule } from "effect"
+ * import type { ZmqSocket } from "@effect-zmq/zmq"
+ *
+ * const options: ZmqSocket.LazyPirateOptions = {
+ *   connect: "tcp://127.0.0.1:5555",
+ *   timeout: "2500 millis",
+ *   schedule: Schedule.recurs(3)
+ * }
+ * ```
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface LazyPirateOptions {
+  readonly connect: string | ReadonlyArray<string>
+  readonly timeout: Duration.Input
+  readonly schedule?: Schedule.Schedule<unknown, ZMQError> | undefined
+  readonly options?: SocketOption.Init | undefined
+}
+
+/**
+ * A reliable REQ client ({@link lazyPirate}). `request` sends and waits for the reply; `socket` is the REQ in use
+ * now; `reopened` counts how many times a socket was thrown away and made again.
+ *
+ * @example
+ * ```ts
+ * import type { ZmqSocket } from "@effect-zmq/zmq"
+ *
+ * declare const client: ZmqSocket.LazyPirateClient
+ * const ping = client.request(new TextEncoder().encode("ping"))
+ * ```
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface LazyPirateClient {
+  readonly request: (message: Message) => Effect.Effect<ReadonlyArray<Uint8Array>, ZMQError>
+  readonly socket: Effect.Effect<ZmqSocket, ZMQError>
+  readonly reopened: Effect.Effect<number>
+}
+
+/**
+ * The zguide's "lazy pirate" client: a REQ socket whose request that gets no reply within `timeout` is abandoned by
+ * closing the socket and opening a new one (the only way to reset a REQ), then retried as `schedule` allows. When
+ * the schedule gives up, the request fails with `EAGAIN`. Requests are serialised; an interrupted request also
+ * throws its socket away, so the next request never meets `EFSM`. The sockets belong to the Scope.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Schedule } from "effect"
+ * import { ZmqSocket } from "@effect-zmq/zmq"
+ *
+ * const program = Effect.gen(function*() {
+ *   const client = yield* ZmqSocket.lazyPirate({
+ *     connect: "tcp://127.0.0.1:5555",
+ *     timeout: "1 second",
+ *     schedule: Schedule.recurs(2)
+ *   })
+ *   return yield* client.request(new TextEncoder().encode("hello"))
+ * })
+ * ```
+ *
+ * @since 0.2.0
+ * @category request/reply
+ */
+export const lazyPirate: (
+  options: LazyPirateOptions
+) => Effect.Effect<LazyPirateClient, ZMQError, ZmqContext | Scope.Scope> = reqrepInternal.lazyPirate
+
+/**
+ * A received message that could not be decoded (not JSON, or not a value of the schema). It carries the raw
+ * `frames`, so nothing is silently lost; `unprocessed` holds the messages a typed stream had already taken in the
+ * same batch after the bad one (empty for `recv`), and `cause` the `SchemaError` or parse error.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ZmqSocket } from "@effect-zmq/zmq"
+ *
+ * const lenient = (socket: ZmqSocket.ZmqSocket) =>
+ *   ZmqSocket.recvJson(socket).pipe(
+ *     Effect.catchTag("ZmqDecodeError", (error) => Effect.succeed({ undecodable: error.frames.length }))
+ *   )
+ * ```
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export const DecodeError: typeof codecInternal.DecodeError = codecInternal.DecodeError
+
+/**
+ * The type of {@link DecodeError} instances.
+ *
+ * @example
+ * ```ts
+ * import type { ZmqSocket } from "@effect-zmq/zmq"
+ *
+ * const raw = (error: ZmqSocket.DecodeError) => error.frames
+ * ```
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export type DecodeError = codecInternal.DecodeError
+
+/**
+ * Sends a value as one frame of UTF-8 JSON. A value JSON cannot represent (`undefined`, a function, a `BigInt`, a
+ * cycle) fails with `EINVAL` and sends nothing.
+ *
+ * @example
+ * ```ts
+ * import { ZmqSocket } from "@effect-zmq/zmq"
+ *
+ * declare const push: ZmqSocket.ZmqSocket
+ * const sent = ZmqSocket.sendJson(push, { id: 1, tags: ["a", "b"] })
+ * ```
+ *
+ * @since 0.2.0
+ * @category codecs
+ */
+export const sendJson: {
+  (value: unknown): (socket: ZmqSocket) => Effect.Effect<void, ZMQError>
+  (socket: ZmqSocket, value: unknown): Effect.Effect<void, ZMQError>
+} = dual(2, codecInternal.sendJson)
+
+/**
+ * Receives one message of one UTF-8 JSON frame and parses it. A message that is not (one frame, UTF-8, JSON) fails
+ * with a {@link DecodeError} carrying its frames.
+ *
+ * @example
+ * ```ts
+ * import { ZmqSocket } from "@effect-zmq/zmq"
+ *
+ * declare const pull: ZmqSocket.ZmqSocket
+ * const value = ZmqSocket.recvJson(pull)
+ * ```
+ *
+ * @since 0.2.0
+ * @category codecs
+ */
+export const recvJson: (socket: ZmqSocket) => Effect.Effect<unknown, ZMQError | DecodeError> = codecInternal.recvJson
+
+/**
+ * Options of {@link schema}: `format` is `"json"` (default: one frame of UTF-8 JSON holding the schema's encoded
+ * value) or `"frames"` (the schema encodes to the message's frames, a non-empty `ReadonlyArray<Uint8Array>`).
+ *
+ * @example
+ * ```ts
+ * import type { ZmqSocket } from "@effect-zmq/zmq"
+ *
+ * const options: ZmqSocket.SchemaSocketOptions = { format: "frames" }
+ * ```
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface SchemaSocketOptions {
+  readonly format?: "json" | "frames" | undefined
+}
+
+/**
+ * A socket typed by a `Schema` ({@link schema}): `send` encodes (a value the schema cannot encode fails with
+ * `EINVAL`), `recv` and `stream` decode (a message that does not decode fails with {@link DecodeError} carrying its
+ * frames). `encode`/`decode` expose the codec itself.
+ *
+ * @example
+ * ```ts
+ * import type { ZmqSocket } from "@effect-zmq/zmq"
+ *
+ * declare const orders: ZmqSocket.SchemaSocket<{ readonly id: number }>
+ * const next = orders.recv
+ * ```
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface SchemaSocket<A> {
+  readonly socket: ZmqSocket
+  readonly send: (value: A) => Effect.Effect<void, ZMQError>
+  readonly recv: Effect.Effect<A, ZMQError | DecodeError>
+  readonly stream: (options?: StreamOptions) => Stream.Stream<A, ZMQError | DecodeError>
+  readonly encode: (value: A) => Effect.Effect<ReadonlyArray<Uint8Array>, ZMQError>
+  readonly decode: (frames: ReadonlyArray<Uint8Array>) => Effect.Effect<A, DecodeError>
+}
+
+/**
+ * Types a socket with an Effect `Schema`: values are encoded with the schema and sent as JSON (one frame) or as
+ * the frames the schema encodes to; received messages are decoded, and one that does not decode is a typed
+ * {@link DecodeError} carrying the raw frames — never silently dropped. A typed `stream` that meets a bad message
+ * first emits the values decoded before it, then fails with the error (whose `unprocessed` holds the rest of that
+ * batch).
+ *
+ * @example
+ * ```ts
+ * import { Effect, Schema } from "effect"
+ * import { ZmqSocket } from "@effect-zmq/zmq"
+ *
+ * const Order = Schema.Struct({ id: Schema.Number, item: Schema.String })
+ *
+ * const program = Effect.gen(function*() {
+ *   const pull = yield* ZmqSocket.make("PULL", { bind: "tcp://127.0.0.1:*" })
+ *   const push = yield* ZmqSocket.make("PUSH", { connect: yield* pull.lastEndpoint })
+ *   yield* ZmqSocket.schema(push, Order).send({ id: 1, item: "tea" })
+ *   return yield* ZmqSocket.schema(pull, Order).recv
+ * })
+ * ```
+ *
+ * @since 0.2.0
+ * @category codecs
+ */
+export const schema: <A, I>(
+  socket: ZmqSocket,
+  schema: Schema.Codec<A, I>,
+  options?: SchemaSocketOptions
+) => SchemaSocket<A> = codecInternal.schema

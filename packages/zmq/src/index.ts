@@ -17,6 +17,13 @@ export * as ZmqSocket from "./ZmqSocket.ts"
 export * as ZmqContext from "./ZmqContext.ts"
 
 /**
+ * Proxies (`zmq_proxy`, `zmq_proxy_steerable`) as Effects.
+ *
+ * @since 0.2.0
+ */
+export * as ZmqProxy from "./ZmqProxy.ts"
+
+/**
  * The typed socket option table.
  *
  * @since 0.1.0

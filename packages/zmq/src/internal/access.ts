@@ -1,0 +1,45 @@
+import type * as Green from "@effect-zmq/core/Green"
+import { ZMQError } from "@effect-zmq/core/ZMQError"
+import type { SocketType, ZmqSocket } from "../ZmqSocket.ts"
+import { SocketImpl } from "./socket.ts"
+
+/**
+ * The composition helpers work on the socket's green engine (design §3), never around it: this is how they reach
+ * it. Anything that is not a socket made by `ZmqSocket.make` is bad input (`EINVAL`), and a socket type that cannot
+ * go the asked direction is `ENOTSUP`, as for `send`/`recv` themselves.
+ */
+export const engineOf = (
+  socket: ZmqSocket,
+  operation: string,
+  direction?: "recv" | "send"
+): Green.GreenSocket | ZMQError => {
+  if (!(socket instanceof SocketImpl)) {
+    return ZMQError.make("EINVAL", operation, `socket must be a ZmqSocket made by ZmqSocket.make, got ${describe(socket)}`)
+  }
+  if (direction === "recv" && !canRecv.has(socket.type)) {
+    return ZMQError.make("ENOTSUP", operation, `${socket.type} sockets cannot receive`)
+  }
+  if (direction === "send" && !canSend.has(socket.type)) {
+    return ZMQError.make("ENOTSUP", operation, `${socket.type} sockets cannot send`)
+  }
+  return socket.engine
+}
+
+/** The raw zeromq.js socket, for the few things the engine does not cover (the monitor). */
+export const rawOf = (socket: ZmqSocket): SocketImpl["raw"] | undefined =>
+  socket instanceof SocketImpl ? socket.raw : undefined
+
+const canSend: ReadonlySet<SocketType> = new Set<SocketType>([
+  "PAIR", "PUB", "REQ", "REP", "DEALER", "ROUTER", "PUSH", "XPUB", "XSUB", "STREAM", "CLIENT", "SCATTER", "DGRAM", "SERVER", "RADIO"
+])
+const canRecv: ReadonlySet<SocketType> = new Set<SocketType>([
+  "PAIR", "SUB", "REQ", "REP", "DEALER", "ROUTER", "PULL", "XPUB", "XSUB", "STREAM", "CLIENT", "DISH", "GATHER", "DGRAM", "SERVER"
+])
+
+export const describe = (u: unknown): string =>
+  u === null ? "null" : Array.isArray(u) ? "an array" : typeof u === "object" ? (u.constructor?.name ?? "an object") : typeof u
+
+export const invalid = (operation: string, message: string) => ZMQError.make("EINVAL", operation, message)
+
+/** "Closed by its owner": `close`, the end of its Scope or of its context all fail the engine with ENOTSOCK. */
+export const isClosedByOwner = (error: ZMQError): boolean => error.code === "ENOTSOCK"
