@@ -55,7 +55,8 @@ const w = <K extends ValueKind>(id: number, kind: K) => ({ id, kind, access: "w"
 /**
  * The table: every socket option zeromq.js 6 exposes, plus `SUBSCRIBE`/`UNSUBSCRIBE`, `EVENTS`, `FD`, `RCVMORE`,
  * `XPUB_VERBOSE`, `ROUTER_RAW`, `CONNECT_ROUTING_ID`, `XPUB_VERBOSER` and `USE_FD`, which libzmq has and zeromq.js
- * reaches through its raw option calls.
+ * reaches through its raw option calls. The `GSSAPI_*` options fail `EINVAL` where libzmq was built without GSSAPI
+ * (`ZmqContext.capability.gssapi`).
  *
  * @example
  * ```ts
@@ -117,6 +118,10 @@ export const options = {
   ROUTER_HANDOVER: w(56, "boolean"),
   TOS: rw(57, "uint32"),
   CONNECT_ROUTING_ID: w(61, "bytes"),
+  GSSAPI_SERVER: rw(62, "boolean"),
+  GSSAPI_PRINCIPAL: rw(63, "string"),
+  GSSAPI_SERVICE_PRINCIPAL: rw(64, "string"),
+  GSSAPI_PLAINTEXT: rw(65, "boolean"),
   HANDSHAKE_IVL: rw(66, "int32"),
   SOCKS_PROXY: rw(68, "string"),
   XPUB_NODROP: w(69, "boolean"),
@@ -137,6 +142,8 @@ export const options = {
   VMCI_BUFFER_MAX_SIZE: rw(87, "uint64"),
   VMCI_CONNECT_TIMEOUT: rw(88, "int32"),
   USE_FD: rw(89, "int32"),
+  GSSAPI_PRINCIPAL_NAMETYPE: rw(90, "int32"),
+  GSSAPI_SERVICE_PRINCIPAL_NAMETYPE: rw(91, "int32"),
   BINDTODEVICE: rw(92, "string"),
   ZAP_ENFORCE_DOMAIN: rw(93, "boolean"),
   LOOPBACK_FASTPATH: rw(94, "boolean")
