@@ -92,6 +92,9 @@ const describe = (u: unknown): string =>
 
 const invalid = (operation: string, message: string) => ZMQError.make("EINVAL", operation, message)
 
+/** An option name or socket type for a message: never `String(u)`, which throws for symbols' kin and null-prototype objects. */
+const nameOf = (u: unknown): string => typeof u === "string" ? u : describe(u)
+
 const mapError = (error: unknown, operation: string) => ZMQError.fromUnknown(error, operation)
 
 /** The bytes of one outgoing frame, copied when the caller may change them after the send completes. */
@@ -296,8 +299,8 @@ export class SocketImpl implements ZmqSocket {
 
   getOption: ZmqSocket["getOption"] = ((name: SocketOption.Readable) =>
     Effect.suspend(() => {
-      const operation = `getOption(${String(name)})`
-      if (!SocketOption.isName(name)) return Effect.fail(invalid(operation, `unknown option ${String(name)}`))
+      const operation = `getOption(${nameOf(name)})`
+      if (!SocketOption.isName(name)) return Effect.fail(invalid(operation, `unknown option ${nameOf(name)}`))
       const spec: SocketOption.OptionSpec = SocketOption.options[name]
       if (spec.access === "w") return Effect.fail(invalid(operation, `option ${name} can only be set`))
       const closed = this.checkOpen(operation)
@@ -327,8 +330,8 @@ export class SocketImpl implements ZmqSocket {
 
   /** Validates and applies one option; returns the error instead of throwing, and changes nothing on error. */
   applyOption(name: unknown, value: unknown): ZMQError | undefined {
-    const operation = `setOption(${String(name)})`
-    if (!SocketOption.isName(name)) return invalid(operation, `unknown option ${String(name)}`)
+    const operation = `setOption(${nameOf(name)})`
+    if (!SocketOption.isName(name)) return invalid(operation, `unknown option ${nameOf(name)}`)
     const spec: SocketOption.OptionSpec = SocketOption.options[name]
     if (spec.access === "r") return invalid(operation, `option ${name} is read-only`)
     const closed = this.checkOpen(operation)
@@ -548,7 +551,7 @@ export const make = (
 ): Effect.Effect<ZmqSocket, ZMQError, ZmqContext | Scope.Scope> =>
   Effect.gen(function*() {
     if (!isSocketType(type)) {
-      return yield* Effect.fail(invalid("socket", `type must be one of ${[...Object.keys(standardClasses), ...Object.keys(draftTypeNumbers)].join(", ")}, got ${String(type)}`))
+      return yield* Effect.fail(invalid("socket", `type must be one of ${[...Object.keys(standardClasses), ...Object.keys(draftTypeNumbers)].join(", ")}, got ${nameOf(type)}`))
     }
     if (Object.hasOwn(draftTypeNumbers, type) && !draftAvailable(type)) {
       return yield* Effect.fail(ZMQError.make("ENOTSUP", "socket", `${type} is a draft socket type and this zeromq.js build has no draft support`))
@@ -607,8 +610,9 @@ export const make = (
     return socket as ZmqSocket
   })
 
-const toList = (value: string | ReadonlyArray<string> | undefined): ReadonlyArray<string> =>
-  value === undefined ? [] : typeof value === "string" ? [value] : value
+/** Endpoints of `bind`/`connect`; anything that is not a string or an array is one (invalid) endpoint, refused by `bind`. */
+const toList = (value: unknown): ReadonlyArray<string> =>
+  value === undefined ? [] : Array.isArray(value) ? value : [value as string]
 
 const configure = (socket: SocketImpl, options: MakeOptions | undefined): Effect.Effect<void, ZMQError> =>
   Effect.gen(function*() {
