@@ -102,7 +102,11 @@ export class ZmqContext extends Context.Service<ZmqContext, {
 const validateCount = (name: string, value: number | undefined, min: number): ZMQError | undefined =>
   value === undefined || (Number.isInteger(value) && value >= min)
     ? undefined
-    : ZMQError.make("EINVAL", "context", `${name} must be an integer >= ${min}, got ${String(value)}`)
+    : ZMQError.make(
+      "EINVAL",
+      "context",
+      `${name} must be an integer >= ${min}, got ${typeof value === "number" ? String(value) : typeof value}`
+    )
 
 /**
  * Makes a context in the current scope, using the {@link Readiness} service for its sockets. When the scope closes,
@@ -126,6 +130,9 @@ export const make = (
   options: ContextOptions = {}
 ): Effect.Effect<ZmqContext["Service"], ZMQError, Readiness | Scope.Scope> =>
   Effect.gen(function*() {
+    if (options === null || typeof options !== "object") {
+      return yield* Effect.fail(ZMQError.make("EINVAL", "context", `options must be an object, got ${options === null ? "null" : typeof options}`))
+    }
     const invalid = validateCount("ioThreads", options.ioThreads, 0) ??
       validateCount("maxSockets", options.maxSockets, 1) ??
       validateCount("defaultLinger", options.defaultLinger, -1)
