@@ -1,58 +1,30 @@
 // effect-zmq under test: the same scenarios as Raw.ts, written the way a user of effect-zmq would write them.
-import type { Green, ZMQError } from "@effect-zmq/zmq"
-import { ZmqSocket } from "@effect-zmq/zmq"
 import { NodeZmq } from "@effect-zmq/platform-node"
-import { Effect, Fiber } from "effect"
-import type * as Stream from "effect/Stream"
-import * as StreamOps from "effect/Stream"
+import type { ZmqContext, ZMQError } from "@effect-zmq/zmq"
+import { ZmqSocket } from "@effect-zmq/zmq"
+import { Effect, Fiber, Stream } from "effect"
 import type { Transport } from "./Config.ts"
 import { bindEndpoint, nowNanos, payload } from "./Measure.ts"
 
 /**
- * How the receiving side drains the socket:
- * - `recv`: one `recv()` per message, the plain user loop;
- * - `stream`: `ZmqSocket.stream` (whole messages, drained in chunks), when the library has it;
- * - `batch`: when it has not, the engine's `recvBatch(1024)`, which takes every ready message in one step (what
- *   a batched stream is built on).
+ * How the receiving side drains the socket: `recv`, one `recv()` per message (the plain user loop), or `stream`,
+ * `ZmqSocket.stream` (whole messages, every ready message taken in one step, in chunks of up to 128).
  */
-export type ReceiveMode = "recv" | "stream" | "batch"
+export type ReceiveMode = "recv" | "stream"
 
-type StreamOf = (socket: ZmqSocket.ZmqSocket) => Stream.Stream<ReadonlyArray<Uint8Array>, ZMQError>
-
-/** `ZmqSocket.stream` is being added by another issue: use it as soon as it exists, without a compile-time tie. */
-const publicStream: StreamOf | undefined = (ZmqSocket as unknown as { readonly stream?: StreamOf }).stream
-
-/** The batched receive this build can measure: the public stream if there is one, the engine's batch otherwise. */
-export const batchedMode: ReceiveMode = publicStream === undefined ? "batch" : "stream"
-
-/** The green engine behind a socket (not public API; the benchmark reaches for it only when there is no stream). */
-const engineOf = (socket: ZmqSocket.ZmqSocket): Green.GreenSocket =>
-  (socket as unknown as { readonly engine: Green.GreenSocket }).engine
-
-/** Receives `count` messages (single-frame) from `socket` with the given mode. */
+/** Receives `count` single-frame messages from `socket` with the given mode. */
 const receiveCount = (
   socket: ZmqSocket.ZmqSocket,
   mode: ReceiveMode,
   count: number
-): Effect.Effect<void, ZMQError> => {
-  switch (mode) {
-    case "recv":
-      return Effect.gen(function*() {
-        for (let i = 0; i < count; i++) yield* socket.recv()
-      })
-    case "stream":
-      return publicStream!(socket).pipe(StreamOps.take(count), StreamOps.runDrain)
-    case "batch":
-      return Effect.gen(function*() {
-        const engine = engineOf(socket)
-        for (let received = 0; received < count;) {
-          received += (yield* engine.recvBatch(Math.min(1024, count - received), false)).length
-        }
-      })
-  }
-}
+): Effect.Effect<void, ZMQError> =>
+  mode === "recv"
+    ? Effect.gen(function*() {
+      for (let i = 0; i < count; i++) yield* socket.recv()
+    })
+    : ZmqSocket.stream(socket).pipe(Stream.take(count), Stream.runDrain)
 
-const run = <A>(effect: Effect.Effect<A, ZMQError, import("@effect-zmq/zmq").ZmqContext.ZmqContext>): Promise<A> =>
+const run = <A>(effect: Effect.Effect<A, ZMQError, ZmqContext.ZmqContext>): Promise<A> =>
   Effect.runPromise(effect.pipe(Effect.provide(NodeZmq.layer())))
 
 /**
@@ -151,25 +123,15 @@ const countUntilEnd = (sub: ZmqSocket.ZmqSocket, mode: ReceiveMode): Effect.Effe
         delivered++
       }
     }
-    if (mode === "stream") {
-      let done = false
-      yield* publicStream!(sub).pipe(
-        StreamOps.takeWhile((frames) => {
-          const first = frames[0]!
-          done = first[0] === 0x7a && first.byteLength === 1
-          if (!done) delivered++
-          return !done
-        }),
-        StreamOps.runDrain
-      )
-      return delivered
-    }
-    const engine = engineOf(sub)
-    for (;;) {
-      for (const frames of yield* engine.recvBatch(1024, false)) {
+    let done = false
+    yield* ZmqSocket.stream(sub).pipe(
+      Stream.takeWhile((frames) => {
         const first = frames[0]!
-        if (first[0] === 0x7a && first.byteLength === 1) return delivered
-        delivered++
-      }
-    }
+        done = first[0] === 0x7a && first.byteLength === 1
+        if (!done) delivered++
+        return !done
+      }),
+      Stream.runDrain
+    )
+    return delivered
   })

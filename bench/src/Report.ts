@@ -7,7 +7,6 @@ import { formatRate, formatRatio, type LatencySummary } from "./Measure.ts"
 export const RAW = "raw zeromq.js"
 export const EFFECT_RECV = "effect-zmq recv"
 export const EFFECT_STREAM = "effect-zmq stream"
-export const EFFECT_BATCH = "effect-zmq batch (engine recvBatch)"
 export const LIBZMQ = "C libzmq"
 export const EVENTLET = "eventlet.green.zmq"
 
@@ -61,14 +60,9 @@ export const rate = (c: ThroughputCase, system: string): number => medianOf(c.tr
 export const sizeLabel = (size: number): string =>
   size >= 1024 ? `${size / 1024} KiB` : `${size} B`
 
-/** The batched effect-zmq system of this run (the public stream, or the engine's batch when there is none). */
-export const batchedSystem = (results: Results): string =>
-  results.throughput.some((c) => c.trials[EFFECT_STREAM] !== undefined) ? EFFECT_STREAM : EFFECT_BATCH
-
 /** The issue's targets, each evaluated on this run's ratios; a target whose inputs are missing is left out. */
 export const targets = (results: Results): Array<Target> => {
   const out: Array<Target> = []
-  const batched = batchedSystem(results)
   const atLeast = (name: string, value: number, goal: number, unit = "x") => {
     if (Number.isFinite(value)) out.push({ name, value, goal: `>= ${goal}${unit}`, met: value >= goal, unit })
   }
@@ -79,12 +73,12 @@ export const targets = (results: Results): Array<Target> => {
     const where = `${sizeLabel(c.size)} ${c.transport}`
     const raw = rate(c, RAW)
     if (c.size === 16) {
-      atLeast(`${batched} / ${EVENTLET}, ${where}`, rate(c, batched) / rate(c, EVENTLET), 1.0)
-      atLeast(`${batched} / raw, ${where}`, rate(c, batched) / raw, 2.0)
+      atLeast(`${EFFECT_STREAM} / ${EVENTLET}, ${where}`, rate(c, EFFECT_STREAM) / rate(c, EVENTLET), 1.0)
+      atLeast(`${EFFECT_STREAM} / raw, ${where}`, rate(c, EFFECT_STREAM) / raw, 2.0)
       atLeast(`${EFFECT_RECV} / raw, ${where}`, rate(c, EFFECT_RECV) / raw, 1.5)
     }
     if (c.size === 65536) {
-      atLeast(`${batched} / raw, ${where}`, rate(c, batched) / raw, 1.0)
+      atLeast(`${EFFECT_STREAM} / raw, ${where}`, rate(c, EFFECT_STREAM) / raw, 1.0)
       atLeast(`${EFFECT_RECV} / raw, ${where}`, rate(c, EFFECT_RECV) / raw, 1.0)
     }
   }
@@ -212,7 +206,6 @@ const colours: Record<string, string> = {
   [RAW]: "#8c8c8c",
   [EFFECT_RECV]: "#4c78a8",
   [EFFECT_STREAM]: "#1f3f8f",
-  [EFFECT_BATCH]: "#1f3f8f",
   [LIBZMQ]: "#54a24b",
   [EVENTLET]: "#e45756"
 }

@@ -14,7 +14,6 @@ import type { IdleResult, MemoryResult } from "./probe.ts"
 import * as Raw from "./Raw.ts"
 import {
   chart,
-  EFFECT_BATCH,
   EFFECT_RECV,
   EFFECT_STREAM,
   type FanoutResult,
@@ -100,11 +99,11 @@ const latencyBenchmarks = async (config: BenchConfig, systems: ReadonlyArray<Lat
   return systems.map((s) => ({ system: s.name, ...summariseLatency(samples.get(s.name)!) }))
 }
 
-const fanoutBenchmarks = async (config: BenchConfig, batched: EffectZmq.ReceiveMode, batchedName: string) => {
+const fanoutBenchmarks = async (config: BenchConfig) => {
   const systems: ReadonlyArray<{ name: string; run: () => Promise<{ delivered: number; seconds: number }> }> = [
     { name: RAW, run: () => Raw.fanout(config.fanoutSubscribers, config.fanoutMessages) },
     { name: EFFECT_RECV, run: () => EffectZmq.fanout("recv", config.fanoutSubscribers, config.fanoutMessages) },
-    { name: batchedName, run: () => EffectZmq.fanout(batched, config.fanoutSubscribers, config.fanoutMessages) }
+    { name: EFFECT_STREAM, run: () => EffectZmq.fanout("stream", config.fanoutSubscribers, config.fanoutMessages) }
   ]
   const runs = new Map<string, Array<{ delivered: number; seconds: number }>>(systems.map((s) => [s.name, []]))
   for (let round = 1; round <= config.rounds; round++) {
@@ -142,8 +141,6 @@ const main = async () => {
   const started = new Date()
   log(`effect-zmq benchmarks, ${config.name} run`)
 
-  const batched = EffectZmq.batchedMode
-  const batchedName = batched === "stream" ? EFFECT_STREAM : EFFECT_BATCH
   const skipped: Results["skipped"] = []
   const peers: Array<Peers.Peer> = []
   for (const status of [Peers.libzmq(), Peers.eventlet()]) {
@@ -157,7 +154,7 @@ const main = async () => {
   const throughput = await throughputBenchmarks(config, [
     { name: RAW, run: Raw.throughput },
     { name: EFFECT_RECV, run: (t, s, n) => EffectZmq.throughput("recv", t, s, n) },
-    { name: batchedName, run: (t, s, n) => EffectZmq.throughput(batched, t, s, n) },
+    { name: EFFECT_STREAM, run: (t, s, n) => EffectZmq.throughput("stream", t, s, n) },
     ...peers.map((peer): ThroughputSystem => ({ name: peer.name, run: async (t, s, n) => peer.throughput(t, s, n) }))
   ])
   const latency = await latencyBenchmarks(config, [
@@ -165,7 +162,7 @@ const main = async () => {
     { name: EFFECT_RECV, run: EffectZmq.latency },
     ...peers.map((peer): LatencySystem => ({ name: peer.name, run: async (s, n, w) => peer.latency(s, n, w) }))
   ])
-  const fanout = await fanoutBenchmarks(config, batched, batchedName)
+  const fanout = await fanoutBenchmarks(config)
   log("idle CPU ...")
   const idle = ["raw", "effect"].map((system) => probe<IdleResult>(["idle", system, String(config.idleMillis)]))
   log("memory ...")

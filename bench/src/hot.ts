@@ -1,0 +1,30 @@
+// Runs one scenario on its own, for profiling (see README.md, "Profiling"):
+//   node --cpu-prof --cpu-prof-dir=results/prof src/hot.ts throughput raw|recv|stream tcp|ipc SIZE COUNT
+//   node --cpu-prof --cpu-prof-dir=results/prof src/hot.ts latency raw|recv ROUNDTRIPS
+//   node src/profile.ts results/prof/<file>.cpuprofile
+import type { Transport } from "./Config.ts"
+import * as EffectZmq from "./EffectZmq.ts"
+import { formatRate, summariseLatency } from "./Measure.ts"
+import * as Raw from "./Raw.ts"
+
+const [kind = "throughput", system = "recv", ...rest] = process.argv.slice(2)
+
+const main = async () => {
+  if (kind === "throughput") {
+    const [transport = "tcp", size = "16", count = "200000"] = rest
+    const perSecond = system === "raw"
+      ? await Raw.throughput(transport as Transport, Number(size), Number(count))
+      : await EffectZmq.throughput(system as EffectZmq.ReceiveMode, transport as Transport, Number(size), Number(count))
+    console.log(`${system} ${transport} ${size} B: ${formatRate(perSecond)} msg/s`)
+  } else {
+    const roundTrips = Number(rest[0] ?? 20000)
+    const nanos = system === "raw" ? await Raw.latency(16, roundTrips, 1000) : await EffectZmq.latency(16, roundTrips, 1000)
+    const { mean, p50, p99 } = summariseLatency(nanos)
+    console.log(`${system} REQ/REP: p50 ${p50.toFixed(1)} µs, p99 ${p99.toFixed(1)} µs, mean ${mean.toFixed(1)} µs`)
+  }
+}
+
+main().catch((error) => {
+  console.error(error)
+  process.exitCode = 1
+})
