@@ -36,3 +36,10 @@ export * as SocketOption from "./SocketOption.ts"
  * @since 0.1.0
  */
 export { Events, Flags, Frame, Green, isZMQError, MessageTracker, Readiness, ZMQError, type ZMQErrorCode } from "@effect-zmq/core"
+
+/**
+ * A ZAP authenticator (allow/deny lists, PLAIN users, CURVE keys) as an Effect service and Layer.
+ *
+ * @since 0.2.0
+ */
+export * as ZmqAuth from "./ZmqAuth.ts"
