@@ -284,7 +284,9 @@ export class GreenSocket {
       if (this.sendWaiters.length > 0) {
         return noblock ? Effect.fail(this.again("send")) : this.waitSend(message, false)
       }
-      return this.budget(this.attemptSend(message, noblock, true))
+      // not `budget(attemptSend(...))`: the attempt sends when it is called, so a yield placed after it could let
+      // the fiber be interrupted after the message was sent
+      return this.budgetThen(() => this.attemptSend(message, noblock, true))
     })
   }
 
@@ -529,6 +531,13 @@ export class GreenSocket {
     if (++this.burst < BURST) return effect
     this.burst = 0
     return Effect.andThen(Effect.yieldNow, effect)
+  }
+
+  /** `budget` for an attempt that acts as soon as it is called: when a yield is due, the attempt runs after it. */
+  private budgetThen<A>(attempt: () => Effect.Effect<A, ZMQError>): Effect.Effect<A, ZMQError> {
+    if (++this.burst < BURST) return attempt()
+    this.burst = 0
+    return Effect.andThen(Effect.yieldNow, Effect.suspend(attempt))
   }
 
   private withTimeout<A>(
