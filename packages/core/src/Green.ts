@@ -26,6 +26,8 @@ import type { ZMQError } from "./ZMQError.ts"
  *
  * - `sendIsPredictable`: `POLLOUT` guarantees that a send is accepted (true for every type but ROUTER with
  *   `ROUTER_MANDATORY`, STREAM and the draft types with routing arguments).
+ * - `alwaysWritable`: a send never fails for want of room (PUB and XPUB drop, ROUTER drops what it cannot route),
+ *   so no `EVENTS` read is needed before it.
  * - `needsRealAttempt`: a first attempt must be made even when `EVENTS` says not ready, because its error matters
  *   (REQ and REP: `EFSM`).
  *
@@ -49,6 +51,7 @@ export interface Backend {
     properties?: Readonly<Record<string, unknown>> | undefined
   ) => PromiseLike<void>
   readonly sendIsPredictable: boolean
+  readonly alwaysWritable?: boolean | undefined
   readonly needsRealAttempt: boolean
   readonly mapError: (error: unknown, operation: string) => ZMQError
 }

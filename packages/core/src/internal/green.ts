@@ -293,7 +293,8 @@ export class GreenSocket {
   private attemptSend(message: Outgoing, noblock: boolean, first: boolean): Effect.Effect<void, ZMQError> {
     if (this.closedError) return Effect.fail(this.closedError)
     if (this.backend.sendIsPredictable) {
-      const events = this.readEvents("send")
+      // PUB-like sockets drop instead of refusing: a send always succeeds, so EVENTS need not be asked
+      const events = this.backend.alwaysWritable ? Events.POLLOUT : this.readEvents("send")
       if (typeof events !== "number") return Effect.fail(events)
       if ((events & Events.POLLOUT) !== 0) {
         // EVENTS said writable: this DONTWAIT send is accepted, and the Effect completes in this same step

@@ -123,6 +123,7 @@ export class SocketImpl implements ZmqSocket {
   private stage: Array<Uint8Array> = []
   private unregister: () => void = () => {}
   private routerMandatory = false
+  private noDrop = false
 
   constructor(type: SocketType, raw: RawSocket, engine: Green.GreenSocket) {
     this.type = type
@@ -350,6 +351,7 @@ export class SocketImpl implements ZmqSocket {
       return mapError(cause, operation)
     }
     if (name === "ROUTER_MANDATORY") this.routerMandatory = value as boolean
+    if (name === "XPUB_NODROP") this.noDrop = value as boolean
     if (spec.id === ZMQ_SUBSCRIBE || spec.id === ZMQ_UNSUBSCRIBE) this.engine.poke()
     return undefined
   }
@@ -465,6 +467,12 @@ export class SocketImpl implements ZmqSocket {
 
   stats = () => this.engine.stats()
 
+  /** PUB/XPUB drop at the high-water mark and ROUTER drops what it cannot route: a send never waits for room. */
+  get alwaysWritable(): boolean {
+    if (this.type === "PUB" || this.type === "XPUB") return !this.noDrop
+    return this.type === "ROUTER" && !this.routerMandatory
+  }
+
   get sendIsPredictable(): boolean {
     if (this.type === "ROUTER") return !this.routerMandatory
     return this.type !== "STREAM" && !(this.type in draftTypeNumbers)
@@ -535,6 +543,21 @@ const construct = (type: SocketType, context: zmq.Context): RawSocket => {
   return new Base(draftTypeNumbers[type], { context })
 }
 
+/**
+ * Runs a zeromq.js attempt with stack traces off. A failed attempt (EAGAIN, the common case when a socket is drained)
+ * rejects with a fresh Error, and capturing its stack is most of its cost; effect-zmq maps it to a ZMQError anyway.
+ * Synchronous, so nothing else runs while the limit is 0.
+ */
+const withoutStackTraces = <A>(attempt: () => A): A => {
+  const limit = Error.stackTraceLimit
+  Error.stackTraceLimit = 0
+  try {
+    return attempt()
+  } finally {
+    Error.stackTraceLimit = limit
+  }
+}
+
 const readFd = (raw: RawSocket): number | undefined => {
   try {
     const fd = raw.getInt32Option(ZMQ_FD)
@@ -571,13 +594,18 @@ export const make = (
         const backend: Green.Backend = {
           fd: readFd(raw),
           events: () => raw.getInt32Option(ZMQ_EVENTS),
-          receive: () => raw.receive(),
+          receive: () => withoutStackTraces(() => raw.receive()),
           send: (frames, properties) =>
-            properties === undefined
-              ? raw.send(frames.length === 1 ? frames[0] : frames)
-              : raw.send(frames.length === 1 ? frames[0] : frames, properties),
+            withoutStackTraces(() =>
+              properties === undefined
+                ? raw.send(frames.length === 1 ? frames[0] : frames)
+                : raw.send(frames.length === 1 ? frames[0] : frames, properties)
+            ),
           get sendIsPredictable() {
             return impl?.sendIsPredictable ?? false
+          },
+          get alwaysWritable() {
+            return impl?.alwaysWritable ?? false
           },
           needsRealAttempt: type === "REQ" || type === "REP",
           mapError
