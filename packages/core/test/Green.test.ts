@@ -109,6 +109,23 @@ describe("Green engine (fake binding)", () => {
       expect(text(yield* Fiber.join(receiver).pipe(Effect.timeout("1 second")))).toEqual(["x"])
     }))
 
+  it.live("EVENTS counts a message kept in the inbox as POLLIN", () =>
+    Effect.gen(function*() {
+      const fake = makeFake()
+      fake.state.writable = false
+      const engine = yield* fake.engine
+      const waiter = yield* Effect.forkChild(engine.recvMessage(false))
+      yield* settle
+      fake.state.incoming.push([new TextEncoder().encode("kept")])
+      fake.signal() // the attempt takes it; its receiver is interrupted before the hand-over
+      yield* Fiber.interrupt(waiter)
+      yield* settle
+      expect(fake.state.incoming.length).toBe(0)
+      expect(yield* engine.events()).toBe(1)
+      expect(text(yield* engine.recvMessage(true))).toEqual(["kept"])
+      expect(yield* engine.events()).toBe(0)
+    }))
+
   it.live("EINTR from EVENTS is retried", () =>
     Effect.gen(function*() {
       const fake = makeFake()

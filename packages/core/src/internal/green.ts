@@ -441,7 +441,8 @@ export class GreenSocket {
       const events = this.readEvents(operation)
       if (typeof events !== "number") return Effect.fail(events)
       this.wake(events)
-      return Effect.succeed(events)
+      // a message already taken from ZeroMQ (kept after an interrupted take) can be received without waiting
+      return Effect.succeed(this.inbox.length > 0 ? events | Events.POLLIN : events)
     })
   }
 
