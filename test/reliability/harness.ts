@@ -47,13 +47,18 @@ export interface Child {
 }
 
 /** Spawns `node <script> ...args` as a scoped child, SIGKILLed (if still running) when the scope closes. */
-export const spawnNode = (script: string, args: ReadonlyArray<string> = [], env: Record<string, string> = {}) =>
+export const spawnNode = (
+  script: string,
+  args: ReadonlyArray<string> = [],
+  env: Record<string, string> = {},
+  nodeArgs: ReadonlyArray<string> = []
+) =>
   Effect.acquireRelease(
     Effect.gen(function*() {
       const lines = yield* Queue.unbounded<string>()
       const exited = yield* Deferred.make<{ code: number | null; signal: NodeJS.Signals | null; millis: number }>()
       const started = Date.now()
-      const child = spawn(process.execPath, ["--no-warnings", script, ...args], {
+      const child = spawn(process.execPath, ["--no-warnings", ...nodeArgs, script, ...args], {
         stdio: ["ignore", "pipe", "pipe"],
         env: { ...process.env, ...env }
       })
