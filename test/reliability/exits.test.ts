@@ -23,6 +23,7 @@ const exitsPromptly = (scenario: string, signal?: NodeJS.Signals) =>
       Effect.timeoutOrElse({ duration: "10 seconds", orElse: () => Effect.die(new Error(`${scenario} still running 10 s after it should have ended`)) })
     )
     const millis = Date.now() - readyAt
+    console.log(`[exit] ${scenario}${signal ? ` (${signal})` : ""}: exited ${millis} ms after "ready"`)
     return { ...exit, millis, stderr: child.stderr() }
   }).pipe(Effect.scoped)
 
