@@ -12,10 +12,14 @@ const [kind = "throughput", system = "recv", ...rest] = process.argv.slice(2)
 const main = async () => {
   if (kind === "throughput") {
     const [transport = "tcp", size = "16", count = "200000"] = rest
+    const cpu = process.cpuUsage()
     const perSecond = system === "raw"
       ? await Raw.throughput(transport as Transport, Number(size), Number(count))
       : await EffectZmq.throughput(system as EffectZmq.ReceiveMode, transport as Transport, Number(size), Number(count))
-    console.log(`${system} ${transport} ${size} B: ${formatRate(perSecond)} msg/s`)
+    // CPU per message (all threads, libzmq's I/O thread included) is steadier than msg/s on a shared machine
+    const used = process.cpuUsage(cpu)
+    const cpuMicros = (used.user + used.system) / Number(count)
+    console.log(`${system} ${transport} ${size} B: ${formatRate(perSecond)} msg/s, ${cpuMicros.toFixed(2)} µs CPU/msg`)
   } else {
     const roundTrips = Number(rest[0] ?? 20000)
     const nanos = system === "raw" ? await Raw.latency(16, roundTrips, 1000) : await EffectZmq.latency(16, roundTrips, 1000)

@@ -89,9 +89,11 @@ const throughputBenchmarks = async (
 
 const latencyBenchmarks = async (config: BenchConfig, systems: ReadonlyArray<LatencySystem>) => {
   const samples = new Map<string, Array<number>>(systems.map((s) => [s.name, []]))
-  const perRound = Math.ceil(config.latencyRoundTrips / config.rounds)
   for (let round = 1; round <= config.rounds; round++) {
     log(`latency round ${round}/${config.rounds}`)
+    // the round trips are split over the rounds, exactly
+    const perRound = Math.floor((config.latencyRoundTrips * round) / config.rounds) -
+      Math.floor((config.latencyRoundTrips * (round - 1)) / config.rounds)
     for (const system of rotate(systems, round)) {
       samples.get(system.name)!.push(...(await system.run(16, perRound, config.latencyWarmup)))
     }
