@@ -27,7 +27,8 @@ const run = (command: string, args: ReadonlyArray<string>, timeoutMillis: number
 
 /** Runs a peer program and parses the one JSON line it prints. */
 const runPeer = <A>(command: string, args: ReadonlyArray<string>): A => {
-  const result = run(command, args, 300_000)
+  // a trial that needs more than a minute is stuck (the slowest peer trial takes a few seconds)
+  const result = run(command, args, 60_000)
   if (result.status !== 0) {
     throw new Error(`${command} ${args.join(" ")} failed (${result.status ?? result.signal}): ${result.stderr}`)
   }

@@ -31,6 +31,8 @@ export interface Results {
   readonly config: string
   readonly machine: Record<string, string | number>
   readonly skipped: Array<{ readonly name: string; readonly reason: string }>
+  /** Peer trials that failed or hung (killed after a minute); they are left out of the medians. */
+  readonly problems: Array<string>
   readonly throughput: Array<ThroughputCase>
   readonly latency: Array<LatencySummary & { readonly system: string }>
   readonly fanout: Array<FanoutResult>
@@ -49,8 +51,8 @@ export interface Target {
 const MB = 1024 * 1024
 
 const medianOf = (values: ReadonlyArray<number> | undefined): number => {
-  if (values === undefined || values.length === 0) return Number.NaN
-  const sorted = [...values].sort((a, b) => a - b)
+  const sorted = (values ?? []).filter(Number.isFinite).sort((a, b) => a - b)
+  if (sorted.length === 0) return Number.NaN
   const middle = sorted.length >> 1
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
 }
@@ -115,6 +117,7 @@ export const table = (results: Results): string => {
   out.push(`effect-zmq benchmarks (${results.config}), ${results.date}`)
   out.push(Object.entries(results.machine).map(([k, v]) => `${k}: ${v}`).join("; "))
   for (const skipped of results.skipped) out.push(`skipped ${skipped.name}: ${skipped.reason}`)
+  for (const problem of results.problems) out.push(`left out: ${problem}`)
 
   const systems = [...new Set(results.throughput.flatMap((c) => Object.keys(c.trials)))]
   const effects = systems.filter((s) => s.startsWith("effect-zmq"))

@@ -39,6 +39,20 @@ interface LatencySystem {
 
 const log = (line: string) => process.stderr.write(`${line}\n`)
 
+/** Peer trials that failed; a failed peer trial is reported and left out rather than ending the whole run. */
+const problems: Array<string> = []
+
+const tolerant = <A>(what: string, fallback: A, run: () => A): A => {
+  try {
+    return run()
+  } catch (error) {
+    const line = `${what}: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`
+    problems.push(line)
+    log(`warning: ${line}`)
+    return fallback
+  }
+}
+
 /** Rotates the order of the systems from one trial to the next, so none always runs first (or right after GC). */
 const rotate = <A>(items: ReadonlyArray<A>, by: number): Array<A> =>
   items.map((_, i) => items[(i + by) % items.length]!)
@@ -157,12 +171,18 @@ const main = async () => {
     { name: RAW, run: Raw.throughput },
     { name: EFFECT_RECV, run: (t, s, n) => EffectZmq.throughput("recv", t, s, n) },
     { name: EFFECT_STREAM, run: (t, s, n) => EffectZmq.throughput("stream", t, s, n) },
-    ...peers.map((peer): ThroughputSystem => ({ name: peer.name, run: async (t, s, n) => peer.throughput(t, s, n) }))
+    ...peers.map((peer): ThroughputSystem => ({
+      name: peer.name,
+      run: async (t, s, n) => tolerant(`${peer.name} throughput ${t} ${s} B`, Number.NaN, () => peer.throughput(t, s, n))
+    }))
   ])
   const latency = await latencyBenchmarks(config, [
     { name: RAW, run: Raw.latency },
     { name: EFFECT_RECV, run: EffectZmq.latency },
-    ...peers.map((peer): LatencySystem => ({ name: peer.name, run: async (s, n, w) => peer.latency(s, n, w) }))
+    ...peers.map((peer): LatencySystem => ({
+      name: peer.name,
+      run: async (s, n, w) => tolerant(`${peer.name} latency`, [], () => peer.latency(s, n, w))
+    }))
   ])
   const fanout = await fanoutBenchmarks(config)
   log("idle CPU ...")
@@ -178,6 +198,7 @@ const main = async () => {
     config: config.name,
     machine: machine(),
     skipped,
+    problems,
     throughput,
     latency,
     fanout,
