@@ -440,10 +440,14 @@ export type SocketEvent =
   | { readonly _tag: "Unknown"; readonly type: string }
 
 /**
- * The socket's monitor events as a `Stream`, from the moment the stream starts. The stream owns a monitor
- * (zeromq.js `Observer`) for as long as it runs: it ends when the socket is closed (libzmq stops the monitor) and
- * releases the monitor when it ends or is interrupted, so a pending read never keeps the process alive. One
- * monitor per socket at a time: starting a second events stream on the same socket ends the first one.
+ * The socket's monitor events as a `Stream`, from the moment the stream starts (fork it with
+ * `{ startImmediately: true }` to be sure to see what you do next). It ends when the socket is closed, by its owner,
+ * its Scope or its context. Several streams may watch one socket at once; each sees every event.
+ *
+ * The first events stream of a socket starts its monitor (a zeromq.js `Observer`), which then reads until the
+ * socket closes, even after that stream ends: zeromq.js cannot stop a monitor on a live socket (closing the
+ * Observer makes libzmq block forever on the socket's next event), so the monitor keeps draining instead. Its
+ * pending read ends when the socket closes, and every rejection is handled.
  *
  * @example
  * ```ts

@@ -1,6 +1,7 @@
 import { ZMQError } from "@effect-zmq/core/ZMQError"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
+import * as Queue from "effect/Queue"
 import * as Stream from "effect/Stream"
 import * as zmq from "zeromq"
 import type { SocketEvent, ZmqSocket } from "../ZmqSocket.ts"
@@ -70,101 +71,100 @@ const toSocketEvent = (event: zmq.Event): SocketEvent | undefined => {
   }
 }
 
-/**
- * One zeromq.js Observer read by one pull at a time. `observer.receive()` cannot be cancelled and refuses a second
- * call while one is pending (EBUSY), so the pending promise belongs to this reader, not to the pulling fiber: an
- * interrupted pull leaves it pending and the next pull picks up its event (kept in `ready`). Every promise gets both
- * handlers at once, so no rejection is ever unhandled.
- */
-class ObserverReader {
-  private readonly ready: Array<Observed | ZMQError> = []
-  private waiter: ((result: Observed | ZMQError) => void) | undefined = undefined
-  private pending = false
-  private closed = false
+type Subscriber = Queue.Queue<SocketEvent, ZMQError | Cause.Done>
 
+/**
+ * The monitor of one socket. zeromq.js cannot stop a monitor while its socket lives: closing the Observer leaves
+ * libzmq's monitor PAIR without a peer, and libzmq then blocks forever on the socket's next event (measured: the
+ * next `bind` hangs the thread). So the first events stream of a socket starts one Observer and one read loop that
+ * drains every event until libzmq stops the monitor (the socket closed: the "end" event), handing each event to the
+ * streams subscribed at that moment. Its pending read ends with the socket; every promise gets both handlers at
+ * once, so no rejection is ever unhandled.
+ */
+class Monitor {
+  private readonly subscribers = new Set<Subscriber>()
+  private ended: ZMQError | undefined | "ended" = undefined
   private readonly observer: zmq.Observer
 
   constructor(observer: zmq.Observer) {
     this.observer = observer
+    this.read()
   }
 
-  readonly next: Effect.Effect<Observed, ZMQError> = Effect.callback<Observed, ZMQError>((resume) => {
-    const settle = (result: Observed | ZMQError) =>
-      resume(result instanceof ZMQError ? Effect.fail(result) : Effect.succeed(result))
-    if (this.ready.length > 0) return settle(this.ready.shift())
-    this.waiter = settle
-    this.start()
-    return Effect.sync(() => {
-      if (this.waiter === settle) this.waiter = undefined
-    })
-  })
+  get isEnded(): boolean {
+    return this.ended !== undefined
+  }
 
-  private start(): void {
-    if (this.pending || this.closed) return
-    let promise: Promise<zmq.Event>
+  subscribe(queue: Subscriber): void {
+    if (this.ended === undefined) this.subscribers.add(queue)
+    else if (this.ended === "ended") Queue.endUnsafe(queue)
+    else Queue.failCauseUnsafe(queue, Cause.fail(this.ended))
+  }
+
+  unsubscribe(queue: Subscriber): void {
+    this.subscribers.delete(queue)
+  }
+
+  private read(): void {
+    let pending: Promise<zmq.Event>
     try {
-      promise = this.observer.receive()
+      pending = this.observer.receive()
     } catch (error) {
-      return this.deliver(this.observer.closed ? undefined : toError(error, "events"))
+      return this.end(this.observer.closed ? "ended" : toError(error, "events"))
     }
-    this.pending = true
-    promise.then(
-      (event) => {
-        this.pending = false
-        this.deliver(event)
+    pending.then(
+      (event: Observed) => {
+        const mapped = event === undefined ? undefined : toSocketEvent(event)
+        if (mapped === undefined) return this.end("ended")
+        for (const queue of this.subscribers) Queue.offerUnsafe(queue, mapped)
+        this.read()
       },
-      (error) => {
-        this.pending = false
-        // closing the observer settles its pending receive: that is the end, not a failure
-        this.deliver(this.closed || this.observer.closed ? undefined : toError(error, "events"))
-      }
+      // the monitor's PAIR closed with the socket: that is the end, not a failure
+      (error) => this.end(this.observer.closed ? "ended" : toError(error, "events"))
     )
   }
 
-  private deliver(result: Observed | ZMQError): void {
-    const waiter = this.waiter
-    this.waiter = undefined
-    if (waiter !== undefined) waiter(result)
-    else this.ready.push(result)
-  }
-
-  close(): void {
-    if (this.closed) return
-    this.closed = true
-    this.waiter = undefined
-    // releases the observer's uv poll: a receive left pending no longer keeps the process alive
-    this.observer.close()
+  private end(reason: ZMQError | "ended"): void {
+    if (this.ended !== undefined) return
+    this.ended = reason
+    for (const queue of this.subscribers) {
+      if (reason === "ended") Queue.endUnsafe(queue)
+      else Queue.failCauseUnsafe(queue, Cause.fail(reason))
+    }
+    this.subscribers.clear()
   }
 }
 
-const open = (socket: ZmqSocket): Effect.Effect<ObserverReader | undefined, ZMQError> =>
-  Effect.suspend(() => {
-    const raw = rawOf(socket)
-    if (raw === undefined) {
-      return Effect.fail(invalid("events", `socket must be a ZmqSocket made by ZmqSocket.make, got ${describe(socket)}`))
-    }
-    // a socket already closed has no events left: the stream is empty, as it would end with the socket
-    if (socket.closed || raw.closed) return Effect.succeed(undefined)
-    try {
-      // a new Observer restarts libzmq's monitor on the socket (ending any earlier one) with a fresh PAIR to read
-      return Effect.succeed(new ObserverReader(new zmq.Observer(raw as unknown as zmq.Socket)))
-    } catch (error) {
-      const mapped = toError(error, "events")
-      return mapped.code === "ENOTSOCK" ? Effect.succeed(undefined) : Effect.fail(mapped)
-    }
-  })
+const monitors = new WeakMap<object, Monitor>()
+
+const monitorOf = (socket: ZmqSocket): Monitor | undefined | ZMQError => {
+  const raw = rawOf(socket)
+  if (raw === undefined) {
+    return invalid("events", `socket must be a ZmqSocket made by ZmqSocket.make, got ${describe(socket)}`)
+  }
+  // a socket already closed has no events left: the stream is empty, as it would end with the socket
+  if (socket.closed || raw.closed) return undefined
+  const existing = monitors.get(raw)
+  if (existing !== undefined && !existing.isEnded) return existing
+  try {
+    const monitor = new Monitor(new zmq.Observer(raw as unknown as zmq.Socket))
+    monitors.set(raw, monitor)
+    return monitor
+  } catch (error) {
+    const mapped = toError(error, "events")
+    return mapped.code === "ENOTSOCK" ? undefined : mapped
+  }
+}
 
 export const events = (socket: ZmqSocket): Stream.Stream<SocketEvent, ZMQError> =>
-  Stream.unwrap(
-    Effect.map(
-      Effect.acquireRelease(open(socket), (reader) => Effect.sync(() => reader?.close())),
-      (reader) => {
-        if (reader === undefined) return Stream.empty
-        const pull = Effect.flatMap(reader.next, (observed) => {
-          const event = observed === undefined ? undefined : toSocketEvent(observed)
-          return event === undefined ? Cause.done() : Effect.succeed([event] as const)
-        })
-        return Stream.fromPull(Effect.succeed(pull))
-      }
+  Stream.unwrap(Effect.gen(function*() {
+    const monitor = monitorOf(socket)
+    if (monitor instanceof ZMQError) return yield* Effect.fail(monitor)
+    if (monitor === undefined) return Stream.empty
+    const queue: Subscriber = yield* Queue.unbounded<SocketEvent, ZMQError | Cause.Done>()
+    yield* Effect.acquireRelease(
+      Effect.sync(() => monitor.subscribe(queue)),
+      () => Effect.sync(() => monitor.unsubscribe(queue))
     )
-  )
+    return Stream.fromQueue(queue)
+  }))
