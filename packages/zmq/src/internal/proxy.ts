@@ -54,8 +54,9 @@ const forward = (
   const step = Effect.uninterruptibleMask((restore) =>
     Effect.gen(function*() {
       for (let i = 0; i < STEP; i++) {
-        if (!(yield* moveOne(restore))) return
+        if (!(yield* moveOne(restore))) return i
       }
+      return STEP
     })
   )
   const waitReady = Effect.gen(function*() {
@@ -64,7 +65,9 @@ const forward = (
     yield* from.ready(Events.POLLIN, false)
     yield* running.await
   })
-  return Effect.forever(Effect.andThen(waitReady, step))
+  // readiness said go but nothing moved (another fiber receiving from the same socket took it): let others run
+  // before looking again, rather than spinning
+  return Effect.forever(Effect.andThen(waitReady, Effect.flatMap(step, (moved) => moved === 0 ? Effect.yieldNow : Effect.void)))
 }
 
 interface Engines {
