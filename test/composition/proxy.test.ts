@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Deferred, Effect, Fiber } from "effect"
+import { Deferred, Effect, Fiber, Stream } from "effect"
 import { Events, ZmqProxy, ZmqSocket } from "@effect-zmq/zmq"
 import { decode, encode, zmqTest } from "../helpers.ts"
 import { asNumber, eventually, numbers, sendNumbers } from "./util.ts"
@@ -18,12 +18,22 @@ describe("ZmqProxy", () => {
       const WORKERS = 3
       const CLIENTS = 4
       const REQUESTS = 10
+      // the clients start once every worker has completed its handshake with the backend, so all take part
+      const handshakes = yield* Effect.forkChild(
+        ZmqSocket.events(backend).pipe(
+          Stream.filter((event) => event._tag === "HandshakeSucceeded"),
+          Stream.take(WORKERS),
+          Stream.runDrain
+        ),
+        { startImmediately: true }
+      )
       for (let w = 0; w < WORKERS; w++) {
         const worker = yield* ZmqSocket.make("REP", { connect: backendEndpoint })
         yield* Effect.forkChild(
           ZmqSocket.serve(worker, (request) => Effect.succeed(encode(`${decode(request[0])} by worker ${w}`)))
         )
       }
+      yield* Fiber.join(handshakes)
       const replies = yield* Effect.forEach(numbers(0, CLIENTS), (c) =>
         Effect.gen(function*() {
           const client = yield* ZmqSocket.make("REQ", { connect: frontendEndpoint })
