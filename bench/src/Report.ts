@@ -222,13 +222,13 @@ export const chart = (results: Results): string => {
   const values = cases.flatMap((c) => systems.map((s) => rate(c, s))).filter((v) => Number.isFinite(v) && v > 0)
   const low = 10 ** Math.floor(Math.log10(Math.min(...values, 1e4)))
   const high = 10 ** Math.ceil(Math.log10(Math.max(...values, 1e5)))
-  const left = 80, right = 20, top = 60, bottom = 110
+  const left = 80, right = 20, top = 60, bottom = 40
   const barWidth = 22, barGap = 3, groupGap = 30
   const groupWidth = systems.length * (barWidth + barGap) - barGap
   const plotWidth = cases.length * groupWidth + (cases.length + 1) * groupGap
   const plotHeight = 360
   const width = left + plotWidth + right
-  const height = top + plotHeight + bottom + 22 * Math.ceil(systems.length / 3)
+  const height = top + plotHeight + bottom + 22 * Math.ceil(systems.length / 3) + 10
   const y = (v: number) => top + plotHeight - ((Math.log10(v) - Math.log10(low)) / (Math.log10(high) - Math.log10(low))) * plotHeight
   const parts: Array<string> = []
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`)
