@@ -5,7 +5,8 @@ import * as MessageTracker from "@effect-zmq/core/MessageTracker"
 import { Readiness } from "@effect-zmq/core/Readiness"
 import { ZMQError } from "@effect-zmq/core/ZMQError"
 import * as Effect from "effect/Effect"
-import type * as Scope from "effect/Scope"
+import * as Exit from "effect/Exit"
+import * as Scope from "effect/Scope"
 import * as zmq from "zeromq"
 import * as SocketOption from "../SocketOption.ts"
 import { ZmqContext } from "../ZmqContext.ts"
@@ -584,6 +585,9 @@ export const make = (
     }
     const context = yield* ZmqContext
     if (context.isTerminated()) return yield* Effect.fail(ZMQError.make("ETERM", "socket", "Context was terminated"))
+    // the socket's own scope, a child of the caller's: an early close removes it from the caller's scope, so a
+    // long-lived scope that makes and closes sockets for ever does not keep every closed socket alive
+    const own = yield* Scope.fork(yield* Effect.scope)
     const socket = yield* Effect.acquireRelease(
       Effect.gen(function*() {
         const raw = yield* Effect.try({
@@ -629,11 +633,15 @@ export const make = (
         )
         impl = new SocketImpl(type, raw, engine)
         const registered = yield* context.register(impl).pipe(Effect.tapError(() => Effect.sync(() => impl!.closeNow())))
-        impl.setUnregister(registered)
+        impl.setUnregister(() => {
+          registered()
+          // already closed: what the scope would run on close (socket.close) has run
+          Scope.closeUnsafe(own, Exit.void)
+        })
         return impl
       }),
       (socket) => socket.close
-    )
+    ).pipe(Scope.provide(own), Effect.onError(() => Scope.close(own, Exit.void)))
     yield* configure(socket, options)
     return socket as ZmqSocket
   })
