@@ -78,7 +78,9 @@ export const libzmq = (): PeerStatus => {
 /** Finds a Python 3 that has eventlet and pyzmq (Debian's python3-eventlet and python3-zmq live in /usr/bin). */
 export const eventlet = (): PeerStatus => {
   const name = "eventlet.green.zmq"
-  const candidates = [process.env["BENCH_PYTHON"], "/usr/bin/python3", "python3"].filter((c): c is string => !!c)
+  // BENCH_PYTHON, when set, is the only one tried (so a run can also be made without the peer)
+  const chosen = process.env["BENCH_PYTHON"]
+  const candidates = chosen ? [chosen] : ["/usr/bin/python3", "python3"]
   for (const python of candidates) {
     const probe = run(python, ["-c", "import eventlet, eventlet.green.zmq"], 30_000)
     if (probe.error === undefined && probe.status === 0) {
