@@ -251,10 +251,15 @@ const runSchedule = (pattern: Pattern, ops: ReadonlyArray<readonly [OpName, numb
           yield* receivers[r].setOption("RCVTIMEO", -1).pipe(Effect.ignore)
           break
         }
-        case "closeSender":
+        case "closeSender": {
           closedSenders.add(s)
           yield* senders[s].close
+          // every send waiting on it ends now (failed with ENOTSOCK: never delivered)
+          const waiting = sends.filter((x) => x.message.peer === s).map((x) => x.fiber)
+          const left = yield* stuck(waiting, 2000)
+          if (left.length > 0) return yield* Effect.die(new Error(`${left.length} send(s) still suspended after close`))
           break
+        }
         case "closeReceiver": {
           closedReceivers.add(r)
           yield* receivers[r].close
