@@ -37,7 +37,7 @@ describe("typed codecs", () => {
       yield* ZmqSocket.sendJson(push, { id: "one", item: "tea" })
       yield* ZmqSocket.sendJson(push, { id: 2, item: "cake" })
       const error = yield* Effect.flip(orders.recv)
-      expect(error).toMatchObject({ _tag: "ZmqDecodeError", unprocessed: [] })
+      expect(error).toMatchObject({ _tag: "ZmqDecodeError" })
       if (error._tag === "ZmqDecodeError") expect(JSON.parse(decode(error.frames[0]))).toEqual({ id: "one", item: "tea" })
       expect(yield* orders.recv).toEqual({ id: 2, item: "cake" })
 
@@ -60,7 +60,7 @@ describe("typed codecs", () => {
       expect(error).toMatchObject({ _tag: "ZmqDecodeError" })
     })))
 
-  it.live("a typed stream emits the values before a bad message, then fails carrying it and the rest of its batch", () =>
+  it.live("a typed stream emits the values before a bad message, then fails carrying it; the rest stays in the socket", () =>
     zmqTest(Effect.gen(function*() {
       const [push, pull] = yield* pushPull("stream")
       const send = ZmqSocket.schema(push, Order).send
@@ -77,7 +77,8 @@ describe("typed codecs", () => {
       expect(error).toMatchObject({ _tag: "ZmqDecodeError" })
       if (error._tag === "ZmqDecodeError") {
         expect(JSON.parse(decode(error.frames[0]))).toEqual({ wrong: true })
-        expect(error.unprocessed.map((message) => JSON.parse(decode(message[0])))).toEqual([{ id: 4, item: "d" }])
       }
+      // what the stream had drained after the bad message went back to the socket
+      expect(yield* ZmqSocket.recvJson(pull)).toEqual({ id: 4, item: "d" })
     })))
 })

@@ -138,6 +138,14 @@ export interface GreenSocket {
   readonly recvMessage: (noblock: boolean) => Effect.Effect<ReadonlyArray<Uint8Array>, ZMQError>
   /** Waits for at least one message, then takes every message ready, up to `max`, in one step. */
   readonly recvBatch: (max: number, noblock: boolean) => Effect.Effect<ReadonlyArray<ReadonlyArray<Uint8Array>>, ZMQError>
+  /** As `recvBatch`, appending to `target` inside the take step; succeeds with how many were appended. */
+  readonly recvInto: (
+    target: Array<ReadonlyArray<Uint8Array>>,
+    max: number,
+    noblock: boolean
+  ) => Effect.Effect<number, ZMQError>
+  /** Gives whole messages back, in order, to the front of the inbox (a stream's leftovers when it stops). */
+  readonly requeue: (messages: ReadonlyArray<ReadonlyArray<Uint8Array>>) => void
   /** Waits until any of `mask` (POLLIN, POLLOUT) holds and returns the ready bits, consuming nothing. */
   readonly ready: (mask: number, noblock: boolean) => Effect.Effect<number, ZMQError>
   readonly send: (

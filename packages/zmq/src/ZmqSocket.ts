@@ -239,8 +239,9 @@ export const make: (
 // -----------------------------------------------------------------------------------------------------------------
 
 /**
- * Options of {@link stream}: `chunkSize` bounds how many messages one pull takes (default 128). Each pull takes
- * every message ready at that moment, up to `chunkSize`, in one step.
+ * Options of {@link stream}: `chunkSize`, how many messages each emitted chunk holds at most (default 1, which
+ * makes operators like `Stream.take(n)` exact). The socket is drained in steps of up to 128 messages (or
+ * `chunkSize`, if larger) either way; a larger `chunkSize` saves per-chunk overhead in the consumer.
  *
  * @example
  * ```ts
@@ -257,13 +258,15 @@ export interface StreamOptions {
 }
 
 /**
- * A `Stream` of whole messages. Each pull waits (greenly, interruptibly) for a message, then takes every message
- * ready, up to `chunkSize`, in one step and emits them as one chunk.
+ * A `Stream` of whole messages. Each step waits (greenly, interruptibly) for a message, then drains every message
+ * ready (up to 128, or `chunkSize` if larger) into the stream's own buffer in one step, and emits chunks of
+ * `chunkSize` messages (default 1) from it.
  *
- * - Nothing is read ahead: a message leaves the socket only in the pull that emits it. An interrupted pull (still
- *   waiting) has taken nothing, and a consumer that stops pulling leaves every later message in the socket.
- *   Operators that stop *inside* a chunk (`Stream.take(n)`) drop the rest of that chunk, as with any chunked
- *   stream; `chunkSize: 1` makes every message its own chunk.
+ * - Nothing is lost: when the stream stops for any reason (the consumer has had enough, an interrupt, an error), the
+ *   messages it had drained but not emitted go back to the front of the socket, in order, for the next `recv`. An
+ *   interrupted step that is still waiting has taken nothing. With the default `chunkSize` of 1, `Stream.take(n)`
+ *   takes exactly `n` messages; with a larger `chunkSize`, an operator that stops *inside* an emitted chunk drops
+ *   the rest of that chunk, as with any chunked stream.
  * - The stream ends when the socket is closed by its owner (`close`, its Scope, its context) and fails with the
  *   real {@link ZMQError} otherwise (`EAGAIN` after `RCVTIMEO`, …).
  *
@@ -644,8 +647,8 @@ export const lazyPirate: (
 
 /**
  * A received message that could not be decoded (not JSON, or not a value of the schema). It carries the raw
- * `frames`, so nothing is silently lost; `unprocessed` holds the messages a typed stream had already taken in the
- * same batch after the bad one (empty for `recv`), and `cause` the `SchemaError` or parse error.
+ * `frames`, so nothing is silently lost (the messages after it stay in the socket), and `cause` the `SchemaError`
+ * or parse error.
  *
  * @example
  * ```ts
@@ -762,8 +765,8 @@ export interface SchemaSocket<A> {
  * Types a socket with an Effect `Schema`: values are encoded with the schema and sent as JSON (one frame) or as
  * the frames the schema encodes to; received messages are decoded, and one that does not decode is a typed
  * {@link DecodeError} carrying the raw frames — never silently dropped. A typed `stream` that meets a bad message
- * first emits the values decoded before it, then fails with the error (whose `unprocessed` holds the rest of that
- * batch).
+ * first emits the values decoded before it, then fails with the error; the messages after it stay in the socket
+ * for the next `recv` or stream.
  *
  * @example
  * ```ts

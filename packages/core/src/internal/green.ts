@@ -17,6 +17,8 @@ interface RecvWaiter {
   readonly mode: RecvMode
   /** How many whole messages the waiter takes at most (1 but for batches). */
   readonly want: number
+  /** For `recvInto`: where the taken messages go, inside the take step itself. */
+  readonly target: Array<ReadonlyArray<Uint8Array>> | undefined
   readonly noblock: boolean
   readonly resume: (effect: Effect.Effect<unknown, ZMQError>) => void
   active: boolean
@@ -101,11 +103,37 @@ export class GreenSocket {
     >
   }
 
-  private recv(mode: RecvMode, noblock: boolean, want = 1): Effect.Effect<unknown, ZMQError> {
+  /**
+   * Like `recvBatch`, but the messages are appended to `target` in the take step itself and the count is returned:
+   * a caller that owns `target` (and gives its leftovers back with `requeue`) never holds a message in flight.
+   */
+  recvInto(
+    target: Array<ReadonlyArray<Uint8Array>>,
+    max: number,
+    noblock: boolean
+  ): Effect.Effect<number, ZMQError> {
+    return this.recv("batch", noblock, Math.max(1, Math.floor(max)), target) as Effect.Effect<number, ZMQError>
+  }
+
+  /** Puts whole messages back at the front of the inbox, in order, for the next receiver. */
+  requeue(messages: ReadonlyArray<ReadonlyArray<Uint8Array>>): void {
+    if (this.closedError || messages.length === 0) return
+    this.inbox.unshift(...messages.map((frames): InboxMessage => ({ frames, properties: undefined, next: 0 })))
+    this.dispatchRecv()
+    this.wakeProbes(0)
+    this.updateArm()
+  }
+
+  private recv(
+    mode: RecvMode,
+    noblock: boolean,
+    want = 1,
+    target?: Array<ReadonlyArray<Uint8Array>>
+  ): Effect.Effect<unknown, ZMQError> {
     return Effect.suspend(() => {
       if (this.closedError) return Effect.fail(this.closedError)
       if (this.recvWaiters.length === 0 && this.inbox.length >= want) {
-        return this.budget(Effect.sync(() => this.take(mode, want)))
+        return this.budget(Effect.sync(() => this.take(mode, want, target)))
       }
       if (noblock) {
         if (this.recvWaiters.length > 0 || this.receiving) return Effect.fail(this.again("recv"))
@@ -115,13 +143,18 @@ export class GreenSocket {
           if ((events & Events.POLLIN) === 0) return Effect.fail(this.again("recv"))
         }
       }
-      return this.budget(this.waitRecv(mode, noblock, want))
+      return this.budget(this.waitRecv(mode, noblock, want, target))
     })
   }
 
-  private waitRecv(mode: RecvMode, noblock: boolean, want: number): Effect.Effect<unknown, ZMQError> {
+  private waitRecv(
+    mode: RecvMode,
+    noblock: boolean,
+    want: number,
+    target: Array<ReadonlyArray<Uint8Array>> | undefined
+  ): Effect.Effect<unknown, ZMQError> {
     const wait = Effect.callback<unknown, ZMQError>((resume) => {
-      const waiter: RecvWaiter = { mode, want, noblock, resume, active: true }
+      const waiter: RecvWaiter = { mode, want, target, noblock, resume, active: true }
       this.recvWaiters.push(waiter)
       this.pumpRecv()
       return Effect.sync(() => this.cancelRecv(waiter))
@@ -138,9 +171,13 @@ export class GreenSocket {
   }
 
   /** Runs in the receiving fiber, synchronously: the only place a message leaves the inbox. */
-  private take(mode: RecvMode, want: number): unknown {
+  private take(mode: RecvMode, want: number, target?: Array<ReadonlyArray<Uint8Array>>): unknown {
     if (mode === "batch") {
       const count = Math.min(want, this.inbox.length)
+      if (target !== undefined) {
+        for (let i = 0; i < count; i++) target.push(this.take("message", 1) as ReadonlyArray<Uint8Array>)
+        return count
+      }
       const batch: Array<ReadonlyArray<Uint8Array>> = new Array(count)
       for (let i = 0; i < count; i++) batch[i] = this.take("message", 1) as ReadonlyArray<Uint8Array>
       return batch
@@ -179,8 +216,8 @@ export class GreenSocket {
           // the fiber runs now, synchronously, and takes its message from the inbox in its own step
           waiter.resume(Effect.suspend(() =>
             this.inbox.length > 0
-              ? Effect.succeed(this.take(waiter.mode, waiter.want))
-              : this.recv(waiter.mode, waiter.noblock, waiter.want)
+              ? Effect.succeed(this.take(waiter.mode, waiter.want, waiter.target))
+              : this.recv(waiter.mode, waiter.noblock, waiter.want, waiter.target)
           ))
         }
       } while (this.redispatchRecv)

@@ -1,23 +1,20 @@
 import { ZMQError } from "@effect-zmq/core/ZMQError"
-import type * as Arr from "effect/Array"
-import * as Cause from "effect/Cause"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import type { SchemaSocket, SchemaSocketOptions, StreamOptions, ZmqSocket } from "../ZmqSocket.ts"
-import { describe, engineOf, invalid, isClosedByOwner } from "./access.ts"
-import { DEFAULT_CHUNK_SIZE } from "./stream.ts"
+import { describe, invalid } from "./access.ts"
+import { stream } from "./stream.ts"
 
 /**
  * A received message that could not be decoded. It carries the raw frames, so the message is never silently lost:
- * the receiver can log it, forward it to a dead-letter socket or answer with an error. `unprocessed` holds the
- * messages a typed stream had taken in the same batch after this one (empty for `recv`).
+ * the receiver can log it, forward it to a dead-letter socket or answer with an error. The messages after it stay
+ * in the socket.
  */
 export class DecodeError extends Data.TaggedError("ZmqDecodeError")<{
   readonly frames: ReadonlyArray<Uint8Array>
   readonly message: string
-  readonly unprocessed: ReadonlyArray<ReadonlyArray<Uint8Array>>
   readonly cause?: unknown
 }> {}
 
@@ -39,12 +36,12 @@ export const encodeJson = (value: unknown, operation: string): Uint8Array | ZMQE
 /** Parses a one-frame JSON message. */
 export const decodeJson = (frames: ReadonlyArray<Uint8Array>): unknown | DecodeError => {
   if (frames.length !== 1) {
-    return new DecodeError({ frames, unprocessed: [], message: `expected a message of one JSON frame, got ${frames.length} frames` })
+    return new DecodeError({ frames, message: `expected a message of one JSON frame, got ${frames.length} frames` })
   }
   try {
     return JSON.parse(decoder.decode(frames[0]))
   } catch (cause) {
-    return new DecodeError({ frames, unprocessed: [], message: `the frame is not UTF-8 JSON: ${String(cause)}`, cause })
+    return new DecodeError({ frames, message: `the frame is not UTF-8 JSON: ${String(cause)}`, cause })
   }
 }
 
@@ -89,50 +86,13 @@ export const schema = <A, I>(
     const input = format === "json" ? decodeJson(frames) : frames
     if (input instanceof DecodeError) return Effect.fail(input)
     return decode(input).pipe(
-      Effect.mapError((error) => new DecodeError({ frames, unprocessed: [], message: error.message, cause: error }))
+      Effect.mapError((error) => new DecodeError({ frames, message: error.message, cause: error }))
     ) as Effect.Effect<A, DecodeError>
   }
 
-  /** Decodes a batch in order; at the first failure, what decoded before it is emitted first. */
+  /** Decodes message by message; at the first failure the stream fails and what it had drained goes back. */
   const streamOf = (streamOptions?: StreamOptions): Stream.Stream<A, ZMQError | DecodeError> =>
-    Stream.fromPull(Effect.suspend(() => {
-      const engine = engineOf(socket, "stream", "recv")
-      if (engine instanceof ZMQError) return Effect.fail(engine)
-      const chunkSize = streamOptions?.chunkSize ?? DEFAULT_CHUNK_SIZE
-      if (!Number.isInteger(chunkSize) || chunkSize < 1) {
-        return Effect.fail(invalid("stream", `chunkSize must be an integer >= 1, got ${String(chunkSize)}`))
-      }
-      let failure: DecodeError | undefined
-      const pull = Effect.suspend(() => {
-        if (failure !== undefined) return Effect.fail(failure)
-        return engine.recvBatch(chunkSize, false).pipe(
-          Effect.catchIf(isClosedByOwner, () => Cause.done()),
-          Effect.flatMap((batch) =>
-            Effect.gen(function*() {
-              const values: Array<A> = []
-              for (let i = 0; i < batch.length; i++) {
-                const decoded = yield* Effect.result(fromFrames(batch[i]))
-                if (decoded._tag === "Success") {
-                  values.push(decoded.success)
-                  continue
-                }
-                const bad = decoded.failure
-                failure = new DecodeError({
-                  frames: bad.frames,
-                  message: bad.message,
-                  unprocessed: batch.slice(i + 1),
-                  cause: bad.cause
-                })
-                if (values.length === 0) return yield* Effect.fail(failure)
-                break
-              }
-              return values as unknown as Arr.NonEmptyReadonlyArray<A>
-            })
-          )
-        )
-      })
-      return Effect.succeed(pull)
-    }))
+    Stream.mapEffect(stream(socket, streamOptions), fromFrames)
 
   return {
     socket,

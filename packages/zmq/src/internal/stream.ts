@@ -1,41 +1,59 @@
 import { ZMQError } from "@effect-zmq/core/ZMQError"
 import type * as Arr from "effect/Array"
 import * as Cause from "effect/Cause"
+import * as Channel from "effect/Channel"
 import * as Effect from "effect/Effect"
+import * as Scope from "effect/Scope"
 import * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
 import type { StreamOptions, ZmqSocket } from "../ZmqSocket.ts"
 import { engineOf, invalid, isClosedByOwner } from "./access.ts"
 
-/** Chunks stay bounded so one busy socket cannot hand a consumer an unbounded array in one pull. */
-export const DEFAULT_CHUNK_SIZE = 128
+/** How many messages one step drains from the socket at most, whatever the chunk size. */
+export const DRAIN_SIZE = 128
 
 const validChunkSize = (options: StreamOptions | undefined): number | ZMQError => {
-  const size = options?.chunkSize ?? DEFAULT_CHUNK_SIZE
+  const size = options?.chunkSize ?? 1
   return Number.isInteger(size) && size >= 1
     ? size
     : invalid("stream", `chunkSize must be an integer >= 1, got ${String(size)}`)
 }
 
 /**
- * Each pull is one `recvBatch`: the engine takes the messages for this pull only, in the pulling fiber's own step, and
- * they are emitted in that same step. Nothing is read ahead into a buffer of ours, so an interrupted pull (still
- * waiting) has taken nothing, and whatever a consumer did not pull is still in the socket.
+ * Each step drains every ready message (up to `DRAIN_SIZE`, or `chunkSize` if larger) into a buffer that belongs
+ * to this stream, inside the engine's take step (`recvInto`), and emits chunks of `chunkSize` from it. When the
+ * stream stops for any reason (the consumer has enough, an interrupt, an error), what is left in the buffer goes
+ * back to the front of the socket's inbox (`requeue`): nothing taken is lost, and the next `recv` gets it, in order.
+ * With the default `chunkSize` of 1 every message is its own chunk, so `Stream.take(n)` takes exactly `n`.
  */
 export const stream = (
   socket: ZmqSocket,
   options?: StreamOptions
 ): Stream.Stream<ReadonlyArray<Uint8Array>, ZMQError> =>
-  Stream.fromPull(Effect.suspend(() => {
-    const engine = engineOf(socket, "stream", "recv")
-    if (engine instanceof ZMQError) return Effect.fail(engine)
-    const chunkSize = validChunkSize(options)
-    if (typeof chunkSize !== "number") return Effect.fail(chunkSize)
-    const pull = engine.recvBatch(chunkSize, false).pipe(
-      Effect.catchIf(isClosedByOwner, () => Cause.done())
-    ) as Effect.Effect<Arr.NonEmptyReadonlyArray<ReadonlyArray<Uint8Array>>, ZMQError | Cause.Done>
-    return Effect.succeed(pull)
-  }))
+  Stream.fromChannel(Channel.fromTransform((_upstream, scope) =>
+    Effect.suspend(() => {
+      const engine = engineOf(socket, "stream", "recv")
+      if (engine instanceof ZMQError) return Effect.fail(engine)
+      const chunkSize = validChunkSize(options)
+      if (typeof chunkSize !== "number") return Effect.fail(chunkSize)
+      const drainSize = Math.max(chunkSize, DRAIN_SIZE)
+      const buffer: Array<ReadonlyArray<Uint8Array>> = []
+      const emit = () => buffer.splice(0, chunkSize) as unknown as Arr.NonEmptyReadonlyArray<ReadonlyArray<Uint8Array>>
+      const pull: Effect.Effect<Arr.NonEmptyReadonlyArray<ReadonlyArray<Uint8Array>>, ZMQError | Cause.Done> = Effect
+        .suspend(() =>
+          buffer.length > 0
+            ? Effect.succeed(emit())
+            : engine.recvInto(buffer, drainSize, false).pipe(
+              Effect.map(emit),
+              Effect.catchIf(isClosedByOwner, () => Cause.done())
+            )
+        )
+      return Effect.as(
+        Scope.addFinalizer(scope, Effect.sync(() => engine.requeue(buffer.splice(0)))),
+        pull
+      )
+    })
+  ))
 
 /**
  * One green `sendMultipart` per message: a send waits (suspending only this fiber) while the socket is at its
