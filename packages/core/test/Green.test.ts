@@ -176,6 +176,32 @@ describe("Green engine (fake binding)", () => {
       expect(rest.length).toBe(6)
     }))
 
+  it.live("recvInto appends inside the take step; requeue gives leftovers back to the front, in order", () =>
+    Effect.gen(function*() {
+      const fake = makeFake()
+      const engine = yield* fake.engine
+      for (let i = 0; i < 5; i++) fake.state.incoming.push([new TextEncoder().encode(String(i))])
+      const buffer: Array<ReadonlyArray<Uint8Array>> = []
+      expect(yield* engine.recvInto(buffer, 10, false)).toBe(5)
+      const first = buffer.shift()!
+      expect(text(first)).toEqual(["0"])
+      fake.state.incoming.push([new TextEncoder().encode("5")])
+      engine.requeue(buffer.splice(0))
+      const order: Array<string> = []
+      for (let i = 0; i < 5; i++) order.push(text(yield* engine.recvMessage(false))[0])
+      expect(order).toEqual(["1", "2", "3", "4", "5"])
+    }))
+
+  it.live("requeue serves a waiting receiver at once", () =>
+    Effect.gen(function*() {
+      const fake = makeFake()
+      const engine = yield* fake.engine
+      const waiter = yield* Effect.forkChild(engine.recvMessage(false))
+      yield* settle
+      engine.requeue([[new TextEncoder().encode("back")]])
+      expect(text(yield* Fiber.join(waiter))).toEqual(["back"])
+    }))
+
   it.live("ready reports readiness without consuming, and is woken by a later signal", () =>
     Effect.gen(function*() {
       const fake = makeFake()
