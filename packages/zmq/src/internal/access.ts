@@ -1,7 +1,7 @@
 import type * as Green from "@effect-zmq/core/Green"
 import { ZMQError } from "@effect-zmq/core/ZMQError"
-import type { SocketType, ZmqSocket } from "../ZmqSocket.ts"
-import { SocketImpl } from "./socket.ts"
+import type { ZmqSocket } from "../ZmqSocket.ts"
+import { canRecv, canSend, describe, invalid, SocketImpl } from "./socket.ts"
 
 /**
  * The composition helpers work on the socket's green engine (design §3), never around it: this is how they reach
@@ -29,17 +29,7 @@ export const engineOf = (
 export const rawOf = (socket: ZmqSocket): SocketImpl["raw"] | undefined =>
   socket instanceof SocketImpl ? socket.raw : undefined
 
-const canSend: ReadonlySet<SocketType> = new Set<SocketType>([
-  "PAIR", "PUB", "REQ", "REP", "DEALER", "ROUTER", "PUSH", "XPUB", "XSUB", "STREAM", "CLIENT", "SCATTER", "DGRAM", "SERVER", "RADIO"
-])
-const canRecv: ReadonlySet<SocketType> = new Set<SocketType>([
-  "PAIR", "SUB", "REQ", "REP", "DEALER", "ROUTER", "PULL", "XPUB", "XSUB", "STREAM", "CLIENT", "DISH", "GATHER", "DGRAM", "SERVER"
-])
-
-export const describe = (u: unknown): string =>
-  u === null ? "null" : Array.isArray(u) ? "an array" : typeof u === "object" ? (u.constructor?.name ?? "an object") : typeof u
-
-export const invalid = (operation: string, message: string) => ZMQError.make("EINVAL", operation, message)
+export { describe, invalid }
 
 /** "Closed by its owner": `close`, the end of its Scope or of its context all fail the engine with ENOTSOCK. */
 export const isClosedByOwner = (error: ZMQError): boolean => error.code === "ENOTSOCK"

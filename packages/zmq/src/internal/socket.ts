@@ -66,11 +66,12 @@ const draftTypeNumbers: Record<string, number> = {
   DGRAM: 18
 }
 
-const canSend = new Set<SocketType>([
+/** The socket types that can send, and those that can receive. */
+export const canSend: ReadonlySet<SocketType> = new Set<SocketType>([
   "PAIR", "PUB", "REQ", "REP", "DEALER", "ROUTER", "PUSH", "XPUB", "XSUB", "STREAM",
   "SERVER", "CLIENT", "RADIO", "SCATTER", "DGRAM"
 ])
-const canRecv = new Set<SocketType>([
+export const canRecv: ReadonlySet<SocketType> = new Set<SocketType>([
   "PAIR", "SUB", "REQ", "REP", "DEALER", "ROUTER", "PULL", "XPUB", "XSUB", "STREAM",
   "SERVER", "CLIENT", "DISH", "GATHER", "DGRAM"
 ])
@@ -88,10 +89,10 @@ const ZERO_COPY_THRESHOLD = 128
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 
-const describe = (u: unknown): string =>
+export const describe = (u: unknown): string =>
   u === null ? "null" : Array.isArray(u) ? "an array" : typeof u === "object" ? (u.constructor?.name ?? "an object") : typeof u
 
-const invalid = (operation: string, message: string) => ZMQError.make("EINVAL", operation, message)
+export const invalid = (operation: string, message: string) => ZMQError.make("EINVAL", operation, message)
 
 /** An option name or socket type for a message: never `String(u)`, which throws for symbols' kin and null-prototype objects. */
 const nameOf = (u: unknown): string => typeof u === "string" ? u : describe(u)
