@@ -85,14 +85,16 @@ const oneWay = (
   Effect.gen(function*() {
     const credits = yield* Queue.bounded<number>(WINDOW)
     const record = (frames: ReadonlyArray<Uint8Array>) =>
-      Effect.sync(() => {
+      Effect.suspend(() => {
         const seq = decode(frames)
+        if (seq < 0) return Effect.void // a late PUB/SUB join marker
         if (seq <= lane.last) problems.push(`${lane.name}: ${seq} after ${lane.last}`)
         if (lane.received.has(seq)) problems.push(`${lane.name}: ${seq} received twice`)
         lane.last = seq
         lane.received.add(seq)
         lane.receivedCount++
-      }).pipe(Effect.andThen(Queue.poll(credits)))
+        return Effect.asVoid(Queue.poll(credits))
+      })
     const consumer = Effect.gen(function*() {
       for (;;) {
         const millis = yield* Random.nextIntBetween(0, 8)
