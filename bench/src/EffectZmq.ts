@@ -28,11 +28,23 @@ const run = <A>(effect: Effect.Effect<A, ZMQError, ZmqContext.ZmqContext>): Prom
   Effect.runPromise(effect.pipe(Effect.provide(NodeZmq.layer())))
 
 /**
+ * How the sending side sends: `send`, one `send` per message in a loop, or `sink`, a stream of the messages in
+ * chunks of 128 run into `ZmqSocket.sink`.
+ */
+export type SendMode = "send" | "sink"
+
+/**
  * PUSH → PULL in one process: a sender fiber and the receiving loop run concurrently; the clock runs from the first
  * send (after one warm-up message proved the connection) to the last message received. The sender hands the same
- * unchanged buffer each time with `copy: false`, which is what raw zeromq.js does with a buffer.
+ * unchanged buffer each time (with `copy: false` in the loop), which is what raw zeromq.js does with a buffer.
  */
-export const throughput = (mode: ReceiveMode, transport: Transport, size: number, count: number): Promise<number> => {
+export const throughput = (
+  mode: ReceiveMode,
+  transport: Transport,
+  size: number,
+  count: number,
+  sendMode: SendMode = "send"
+): Promise<number> => {
   const { cleanup, endpoint } = bindEndpoint(transport)
   const data = payload(size)
   return run(Effect.scoped(Effect.gen(function*() {
@@ -41,9 +53,16 @@ export const throughput = (mode: ReceiveMode, transport: Transport, size: number
     yield* push.send(data)
     yield* pull.recv()
     const started = nowNanos()
-    const sender = yield* Effect.forkChild(Effect.gen(function*() {
-      for (let i = 0; i < count; i++) yield* push.send(data, { copy: false })
-    }))
+    const sender = yield* Effect.forkChild(
+      sendMode === "sink"
+        ? Stream.fromIterable(Array.from({ length: count }, () => [data])).pipe(
+          Stream.rechunk(128),
+          Stream.run(ZmqSocket.sink(push))
+        )
+        : Effect.gen(function*() {
+          for (let i = 0; i < count; i++) yield* push.send(data, { copy: false })
+        })
+    )
     yield* receiveCount(pull, mode, count)
     const elapsed = nowNanos() - started
     yield* Fiber.join(sender)

@@ -7,6 +7,8 @@ import { formatRate, formatRatio, type LatencySummary } from "./Measure.ts"
 export const RAW = "raw zeromq.js"
 export const EFFECT_RECV = "effect-zmq recv"
 export const EFFECT_STREAM = "effect-zmq stream"
+/** Sender `ZmqSocket.sink` (chunks of 128), receiver `ZmqSocket.stream`: the Stream-to-Stream pipeline. */
+export const EFFECT_SINK_STREAM = "effect-zmq sink+stream"
 export const LIBZMQ = "C libzmq"
 export const EVENTLET = "eventlet.green.zmq"
 
@@ -209,6 +211,7 @@ const colours: Record<string, string> = {
   [RAW]: "#8c8c8c",
   [EFFECT_RECV]: "#4c78a8",
   [EFFECT_STREAM]: "#1f3f8f",
+  [EFFECT_SINK_STREAM]: "#72b7b2",
   [LIBZMQ]: "#54a24b",
   [EVENTLET]: "#e45756"
 }

@@ -1,5 +1,5 @@
 // Runs one scenario on its own, for profiling (see README.md, "Profiling"):
-//   node --cpu-prof --cpu-prof-dir=results/prof src/hot.ts throughput raw|recv|stream tcp|ipc SIZE COUNT
+//   node --cpu-prof --cpu-prof-dir=results/prof src/hot.ts throughput raw|recv|stream|sink tcp|ipc SIZE COUNT
 //   node --cpu-prof --cpu-prof-dir=results/prof src/hot.ts latency raw|recv ROUNDTRIPS
 //   node src/profile.ts results/prof/<file>.cpuprofile
 import type { Transport } from "./Config.ts"
@@ -15,6 +15,8 @@ const main = async () => {
     const cpu = process.cpuUsage()
     const perSecond = system === "raw"
       ? await Raw.throughput(transport as Transport, Number(size), Number(count))
+      : system === "sink"
+      ? await EffectZmq.throughput("stream", transport as Transport, Number(size), Number(count), "sink")
       : await EffectZmq.throughput(system as EffectZmq.ReceiveMode, transport as Transport, Number(size), Number(count))
     // CPU per message (all threads, libzmq's I/O thread included) is steadier than msg/s on a shared machine
     const used = process.cpuUsage(cpu)

@@ -15,6 +15,7 @@ import * as Raw from "./Raw.ts"
 import {
   chart,
   EFFECT_RECV,
+  EFFECT_SINK_STREAM,
   EFFECT_STREAM,
   type FanoutResult,
   RAW,
@@ -171,6 +172,7 @@ const main = async () => {
     { name: RAW, run: Raw.throughput },
     { name: EFFECT_RECV, run: (t, s, n) => EffectZmq.throughput("recv", t, s, n) },
     { name: EFFECT_STREAM, run: (t, s, n) => EffectZmq.throughput("stream", t, s, n) },
+    { name: EFFECT_SINK_STREAM, run: (t, s, n) => EffectZmq.throughput("stream", t, s, n, "sink") },
     ...peers.map((peer): ThroughputSystem => ({
       name: peer.name,
       run: async (t, s, n) => tolerant(`${peer.name} throughput ${t} ${s} B`, Number.NaN, () => peer.throughput(t, s, n))
