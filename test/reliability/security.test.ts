@@ -11,10 +11,8 @@ import { ZmqAuth, ZmqContext, ZmqSocket } from "@effect-zmq/zmq"
 import { NodeZmq } from "@effect-zmq/platform-node"
 import { decode, encode } from "../helpers.ts"
 
-const withAuth = (config: ZmqAuth.AuthConfig) => {
-  const context = NodeZmq.layer()
-  return Layer.merge(ZmqAuth.layer(config).pipe(Layer.provide(context)), context)
-}
+/** A context with a ZAP handler in it: `ZmqAuth` and `ZmqContext` both provided. */
+const withAuth = (config: ZmqAuth.AuthConfig) => ZmqAuth.layer(config).pipe(Layer.provideMerge(NodeZmq.layer()))
 
 /** Monitor events of a socket, in a queue; `next(tag)` waits (bounded) for the next event with that tag. */
 const monitor = (socket: ZmqSocket.ZmqSocket) =>

@@ -159,9 +159,9 @@ export class ZmqAuth extends Context.Service<ZmqAuth, {
  *   return yield* pull.recvString()
  * })
  *
- * const context = NodeZmq.layer()
- * const auth = ZmqAuth.layer({ plain: { admin: "secret" } }).pipe(Layer.provide(context))
- * const program = server.pipe(Effect.scoped, Effect.provide(Layer.merge(auth, context)))
+ * // the handler and the sockets share one context
+ * const layer = ZmqAuth.layer({ plain: { admin: "secret" } }).pipe(Layer.provideMerge(NodeZmq.layer()))
+ * const program = server.pipe(Effect.scoped, Effect.provide(layer))
  * ```
  *
  * @since 0.2.0
