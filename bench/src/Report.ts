@@ -228,7 +228,8 @@ export const chart = (results: Results): string => {
   const systems = [...new Set(results.throughput.flatMap((c) => Object.keys(c.trials)))]
   const cases = results.throughput
   const values = cases.flatMap((c) => systems.map((s) => rate(c, s))).filter((v) => Number.isFinite(v) && v > 0)
-  const low = 10 ** Math.floor(Math.log10(Math.min(...values, 1e4)))
+  // the axis starts at least a factor of 2 below the smallest bar, so that no bar is a sliver
+  const low = 10 ** Math.floor(Math.log10(Math.min(...values, 1e4) / 2))
   const high = 10 ** Math.ceil(Math.log10(Math.max(...values, 1e5)))
   const left = 80, right = 20, top = 60, bottom = 40
   const barWidth = 22, barGap = 3, groupGap = 30
