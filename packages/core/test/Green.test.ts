@@ -126,6 +126,22 @@ describe("Green engine (fake binding)", () => {
       expect(yield* engine.events()).toBe(0)
     }))
 
+  it.live("after an EAGAIN, the next receive asks EVENTS before attempting (a failed attempt costs more)", () =>
+    Effect.gen(function*() {
+      const fake = makeFake()
+      const engine = yield* fake.engine
+      const first = yield* Effect.forkChild(engine.recvMessage(false))
+      yield* settle
+      expect(fake.state.receiveAttempts).toBe(1) // the real first attempt, which met EAGAIN
+      yield* Fiber.interrupt(first)
+      const second = yield* Effect.forkChild(engine.recvMessage(false))
+      yield* settle
+      expect(fake.state.receiveAttempts).toBe(1) // EVENTS said nothing is there: no failing attempt
+      fake.deliver("now")
+      expect(text(yield* Fiber.join(second))).toEqual(["now"])
+      expect(fake.state.receiveAttempts).toBe(2)
+    }))
+
   it.live("EINTR from EVENTS is retried", () =>
     Effect.gen(function*() {
       const fake = makeFake()

@@ -19,6 +19,7 @@ export const makeFake = (options?: {
     watching: false,
     starts: 0,
     eventsReads: 0,
+    receiveAttempts: 0,
     eintrOnce: 0,
     recvError: undefined as unknown,
     rejectNextSend: false,
@@ -35,6 +36,7 @@ export const makeFake = (options?: {
       return (state.incoming.length > 0 ? Events.POLLIN : 0) | (state.writable ? Events.POLLOUT : 0)
     },
     receive: () => {
+      state.receiveAttempts++
       if (state.recvError !== undefined) {
         const error = state.recvError
         state.recvError = undefined

@@ -72,6 +72,10 @@ export class GreenSocket {
   private dispatchingSend = false
   private redispatchSend = false
   private lastMore = false
+  /** A receive attempt met EAGAIN: gate the next one on EVENTS until a message is found without waiting. */
+  private recvStarved = false
+  /** The last operation completed was a send: on REQ/REP a receive is legal now, so EFSM cannot surface. */
+  private lastWasSend = false
   /** Rejections of sends that EVENTS had predicted would succeed (never seen; counted so tests can assert it). */
   unexpectedSendFailures = 0
 
@@ -226,7 +230,7 @@ export class GreenSocket {
     }
   }
 
-  private pumpRecv(): void {
+  private pumpRecv(readable = false): void {
     if (this.receiving || this.closedError) return
     this.dispatchRecv()
     // a fiber resumed by the dispatch may already have started the next attempt
@@ -234,6 +238,18 @@ export class GreenSocket {
     if (this.recvWaiters.length === 0) {
       this.updateArm()
       return
+    }
+    // The last attempt met EAGAIN (or, on REQ/REP, this receive follows a send, so EFSM cannot surface): ask EVENTS
+    // first, which costs less than an attempt that fails. NOBLOCK receivers still get their one real attempt.
+    if (!readable && this.recvStarved && (!this.backend.needsRealAttempt || this.lastWasSend) &&
+      !this.recvWaiters.some((waiter) => waiter.noblock)) {
+      const events = this.readEvents("recv")
+      if (typeof events !== "number") return this.fail(events)
+      if ((events & Events.POLLOUT) !== 0 && this.sendWaiters.length > 0) this.dispatchSend()
+      if ((events & Events.POLLIN) === 0) return this.updateArm()
+      // a message was there without waiting: messages are flowing, attempt directly again
+      this.recvStarved = false
+      if (this.receiving || this.closedError) return
     }
     this.attemptReceive(0)
   }
@@ -252,6 +268,7 @@ export class GreenSocket {
     pending.then(
       (message) => {
         this.receiving = false
+        this.lastWasSend = false
         if (this.closedError) return
         this.inbox.push(toInboxMessage(message))
         const head = this.recvWaiters[0]
@@ -279,6 +296,7 @@ export class GreenSocket {
       if (this.recvWaiters.length === 0) return this.updateArm()
     }
     if (error.code === "EAGAIN") {
+      this.recvStarved = true
       // NOBLOCK receivers asked for one attempt and got its answer
       for (let i = this.recvWaiters.length - 1; i >= 0; i--) {
         const waiter = this.recvWaiters[i]
@@ -399,6 +417,7 @@ export class GreenSocket {
   }
 
   private afterSend(): void {
+    this.lastWasSend = true
     if (this.sendWaiters.length > 0 || this.probes.length > 0 || (this.recvWaiters.length > 0 && !this.receiving)) {
       this.poke()
     }
@@ -498,7 +517,7 @@ export class GreenSocket {
   }
 
   private wake(events: number): void {
-    if ((events & Events.POLLIN) !== 0 && this.recvWaiters.length > 0 && !this.receiving) this.pumpRecv()
+    if ((events & Events.POLLIN) !== 0 && this.recvWaiters.length > 0 && !this.receiving) this.pumpRecv(true)
     if ((events & Events.POLLOUT) !== 0 && this.sendWaiters.length > 0) this.dispatchSend()
     this.wakeProbes(events)
     this.updateArm()
