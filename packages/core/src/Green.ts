@@ -53,6 +53,11 @@ export interface Backend {
   readonly sendIsPredictable: boolean
   readonly alwaysWritable?: boolean | undefined
   readonly needsRealAttempt: boolean
+  /**
+   * Sends messages one after the other until one is refused, all in this synchronous call, and says how many were
+   * accepted and why the next one was not (undefined when all were).
+   */
+  readonly sendMany?: ((messages: ReadonlyArray<ReadonlyArray<Uint8Array>>) => { sent: number; error: unknown }) | undefined
   readonly mapError: (error: unknown, operation: string) => ZMQError
 }
 
@@ -148,6 +153,8 @@ export interface GreenSocket {
   readonly requeue: (messages: ReadonlyArray<ReadonlyArray<Uint8Array>>) => void
   /** Waits until any of `mask` (POLLIN, POLLOUT) holds and returns the ready bits, consuming nothing. */
   readonly ready: (mask: number, noblock: boolean) => Effect.Effect<number, ZMQError>
+  /** Sends messages in as few steps as possible, each completing with the messages it handed over (see `sink`). */
+  readonly sendBatch: (messages: ReadonlyArray<ReadonlyArray<Uint8Array>>) => Effect.Effect<void, ZMQError>
   readonly send: (
     frames: ReadonlyArray<Uint8Array>,
     noblock: boolean,

@@ -290,8 +290,10 @@ export const stream: (
 ) => Stream.Stream<ReadonlyArray<Uint8Array>, ZMQError> = streamInternal.stream
 
 /**
- * A `Sink` that sends every message it is fed (`sendMultipart`) with backpressure: a send waits while the socket is
- * at its high-water mark (or has no peer), which slows the upstream down instead of dropping or buffering.
+ * A `Sink` that sends every message it is fed, with backpressure: each chunk is handed to ZeroMQ in as few
+ * synchronous steps as possible (everything it accepts now, in order); at the high-water mark (or with no peer) the
+ * sink waits, which slows the upstream down instead of dropping or buffering. Messages are checked and copied as
+ * `sendMultipart` does; an interrupted sink sends nothing more.
  *
  * @example
  * ```ts

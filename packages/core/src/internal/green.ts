@@ -390,6 +390,40 @@ export class GreenSocket {
     )
   }
 
+  /**
+   * Sends a batch of messages in as few steps as possible: each step hands ZeroMQ every message it accepts now and
+   * completes in that same step; at the high-water mark the fiber waits for POLLOUT and goes on with the rest. An
+   * interruption while waiting leaves the rest unsent (what was sent was sent by an earlier, completed step).
+   */
+  sendBatch(messages: ReadonlyArray<ReadonlyArray<Uint8Array>>): Effect.Effect<void, ZMQError> {
+    return Effect.suspend(() => {
+      if (this.closedError) return Effect.fail(this.closedError)
+      const sendMany = this.backend.sendMany
+      if (sendMany === undefined || !this.backend.sendIsPredictable || this.sendWaiters.length > 0) {
+        return Effect.forEach(messages, (frames) => this.send(frames, false), { discard: true })
+      }
+      const step = (from: number): Effect.Effect<void, ZMQError> => {
+        if (this.closedError) return Effect.fail(this.closedError)
+        const { error, sent } = sendMany(from === 0 ? messages : messages.slice(from))
+        if (sent > 0) this.afterSend()
+        if (error === undefined) return Effect.void
+        const mapped = this.backend.mapError(error, "send")
+        if (mapped.code !== "EAGAIN") return Effect.fail(mapped)
+        return Effect.flatMap(this.waitWritable(), () => step(from + sent))
+      }
+      return this.budgetThen(() => step(0))
+    })
+  }
+
+  private waitWritable(): Effect.Effect<void, ZMQError> {
+    return Effect.callback<void, ZMQError>((resume) => {
+      const waiter: SendWaiter = { resume, active: true }
+      this.sendWaiters.push(waiter)
+      this.poke()
+      return Effect.sync(() => this.cancelSend(waiter))
+    })
+  }
+
   private readonly onUnexpectedSendFailure = () => {
     this.unexpectedSendFailures++
   }

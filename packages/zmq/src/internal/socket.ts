@@ -100,7 +100,7 @@ const nameOf = (u: unknown): string => typeof u === "string" ? u : describe(u)
 const mapError = (error: unknown, operation: string) => ZMQError.fromUnknown(error, operation)
 
 /** The bytes of one outgoing frame, copied when the caller may change them after the send completes. */
-const outgoingBytes = (data: unknown, copy: boolean, operation: string, argument: string): Uint8Array | ZMQError => {
+export const outgoingBytes = (data: unknown, copy: boolean, operation: string, argument: string): Uint8Array | ZMQError => {
   const bytes = data instanceof Uint8Array ? data : Frame.isFrame(data) ? data.bytes : undefined
   if (bytes === undefined) {
     return invalid(
@@ -560,6 +560,72 @@ const withoutStackTraces = <A>(attempt: () => A): A => {
   }
 }
 
+/**
+ * zeromq.js decides a timeout-0 send before `send` returns, but says so only through a promise. On failure its C++
+ * builds the rejection Error at once and sets `errno` on it with [[Set]] semantics, so a setter for `errno` on
+ * Error.prototype, installed for the length of one synchronous call, sees the failure in that call. Installing it
+ * costs about as much as an EVENTS read, so it pays only once per batch.
+ */
+const refused: { error: object | undefined } = { error: undefined }
+const errnoProbe: PropertyDescriptor = {
+  configurable: true,
+  set(this: object, value: unknown) {
+    refused.error = this
+    Object.defineProperty(this, "errno", { value, writable: true, enumerable: true, configurable: true })
+  }
+}
+const ignore = () => {}
+
+/**
+ * Whether the probe sees zeromq.js's refusals on this build: checked once, on a PUSH with no peer (whose send must
+ * be refused with EAGAIN). If a later zeromq.js stopped setting `errno` that way, batched sends fall back to one
+ * EVENTS-checked send per message instead of taking a refusal for a success.
+ */
+let probeWorks: boolean | undefined
+export const checkProbe = (context: zmq.Context): boolean => {
+  if (probeWorks !== undefined) return probeWorks
+  let probe: RawSocket | undefined
+  try {
+    probe = new zmq.Push({ context, sendTimeout: 0, linger: 0 }) as unknown as RawSocket
+    const { error, sent } = sendManyWith(probe, [[new Uint8Array(1)]])
+    probeWorks = sent === 0 && mapError(error, "send").code === "EAGAIN"
+  } catch {
+    probeWorks = false
+  } finally {
+    probe?.close()
+  }
+  return probeWorks
+}
+
+const sendMany = (raw: RawSocket) => (messages: ReadonlyArray<ReadonlyArray<Uint8Array>>) => sendManyWith(raw, messages)
+
+const sendManyWith = (raw: RawSocket, messages: ReadonlyArray<ReadonlyArray<Uint8Array>>) => {
+  const proto = Error.prototype as unknown as Record<string, unknown>
+  const limit = Error.stackTraceLimit
+  Error.stackTraceLimit = 0
+  refused.error = undefined
+  Object.defineProperty(proto, "errno", errnoProbe)
+  let sent = 0
+  let error: unknown = undefined
+  try {
+    for (; sent < messages.length; sent++) {
+      const frames = messages[sent]
+      const pending = raw.send(frames.length === 1 ? frames[0] : frames)
+      pending.then(undefined, ignore)
+      if (refused.error !== undefined) {
+        error = refused.error
+        break
+      }
+    }
+  } catch (cause) {
+    error = cause
+  } finally {
+    delete proto["errno"]
+    Error.stackTraceLimit = limit
+  }
+  return { sent, error }
+}
+
 const readFd = (raw: RawSocket): number | undefined => {
   try {
     const fd = raw.getInt32Option(ZMQ_FD)
@@ -613,6 +679,7 @@ export const make = (
             return impl?.alwaysWritable ?? false
           },
           needsRealAttempt: type === "REQ" || type === "REP",
+          sendMany: checkProbe(context.native) ? sendMany(raw) : undefined,
           mapError
         }
         const initialise = Effect.try({

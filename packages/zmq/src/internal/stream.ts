@@ -7,7 +7,8 @@ import * as Scope from "effect/Scope"
 import * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
 import type { StreamOptions, ZmqSocket } from "../ZmqSocket.ts"
-import { engineOf, invalid, isClosedByOwner } from "./access.ts"
+import { describe, engineOf, invalid, isClosedByOwner } from "./access.ts"
+import { outgoingBytes } from "./socket.ts"
 
 /** How many messages one step drains from the socket at most, whatever the chunk size. */
 export const DRAIN_SIZE = 128
@@ -62,4 +63,23 @@ export const stream = (
 export const sink = (
   socket: ZmqSocket
 ): Sink.Sink<void, ReadonlyArray<Uint8Array>, never, ZMQError> =>
-  Sink.forEach((message: ReadonlyArray<Uint8Array>) => socket.sendMultipart(message))
+  Sink.forEachArray((messages: ReadonlyArray<ReadonlyArray<Uint8Array>>) => {
+    const engine = engineOf(socket, "sink", "send")
+    if (engine instanceof ZMQError) return Effect.fail(engine)
+    // the same checks and copies as sendMultipart, before anything of the chunk is sent
+    const prepared: Array<ReadonlyArray<Uint8Array>> = new Array(messages.length)
+    for (let i = 0; i < messages.length; i++) {
+      const message = messages[i]
+      if (!Array.isArray(message) || message.length === 0) {
+        return Effect.fail(invalid("sink", `a message must be a non-empty array of Uint8Array, got ${describe(message)}`))
+      }
+      const frames: Array<Uint8Array> = new Array(message.length)
+      for (let j = 0; j < message.length; j++) {
+        const bytes = outgoingBytes(message[j], true, "sink", `message[${j}]`)
+        if (bytes instanceof ZMQError) return Effect.fail(bytes)
+        frames[j] = bytes
+      }
+      prepared[i] = frames
+    }
+    return engine.sendBatch(prepared)
+  })
