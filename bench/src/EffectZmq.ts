@@ -22,7 +22,7 @@ const receiveCount = (
     ? Effect.gen(function*() {
       for (let i = 0; i < count; i++) yield* socket.recv()
     })
-    : ZmqSocket.stream(socket).pipe(Stream.take(count), Stream.runDrain)
+    : ZmqSocket.stream(socket, { chunkSize: 128 }).pipe(Stream.take(count), Stream.runDrain)
 
 const run = <A>(effect: Effect.Effect<A, ZMQError, ZmqContext.ZmqContext>): Promise<A> =>
   Effect.runPromise(effect.pipe(Effect.provide(NodeZmq.layer())))
@@ -143,7 +143,7 @@ const countUntilEnd = (sub: ZmqSocket.ZmqSocket, mode: ReceiveMode): Effect.Effe
       }
     }
     let done = false
-    yield* ZmqSocket.stream(sub).pipe(
+    yield* ZmqSocket.stream(sub, { chunkSize: 128 }).pipe(
       Stream.takeWhile((frames) => {
         const first = frames[0]!
         done = first[0] === 0x7a && first.byteLength === 1
