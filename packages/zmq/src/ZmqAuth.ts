@@ -11,7 +11,7 @@
  * Start the layer before the sockets it guards accept peers: without a handler, libzmq lets PLAIN and CURVE clients
  * in unchecked (unless `ZAP_ENFORCE_DOMAIN` is set). See docs/security.md.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 import type { ZMQError } from "@effect-zmq/core/ZMQError"
 import * as Context from "effect/Context"
@@ -41,7 +41,7 @@ import type { ZmqContext } from "./ZmqContext.ts"
  * }
  * ```
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category models
  */
 export interface AuthConfig {
@@ -63,7 +63,7 @@ export interface AuthConfig {
  * const describe = (request: ZmqAuth.AuthRequest) => `${request.mechanism} from ${request.address}`
  * ```
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category models
  */
 export interface AuthRequest {
@@ -89,7 +89,7 @@ export interface AuthRequest {
  * const ok: ZmqAuth.AuthDecision = { allowed: true, status: "200", reason: "OK", userId: "admin" }
  * ```
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category models
  */
 export interface AuthDecision {
@@ -109,7 +109,7 @@ export interface AuthDecision {
  * const none: ZmqAuth.AuthStats = { accepted: 0, denied: 0 }
  * ```
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category models
  */
 export interface AuthStats {
@@ -134,7 +134,7 @@ export interface AuthStats {
  *   })
  * ```
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category services
  */
 export class ZmqAuth extends Context.Service<ZmqAuth, {
@@ -164,7 +164,7 @@ export class ZmqAuth extends Context.Service<ZmqAuth, {
  * const program = server.pipe(Effect.scoped, Effect.provide(layer))
  * ```
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category layers
  */
 export const layer = (config: AuthConfig): Layer.Layer<ZmqAuth, ZMQError, ZmqContext> =>
@@ -203,7 +203,7 @@ export const layer = (config: AuthConfig): Layer.Layer<ZmqAuth, ZMQError, ZmqCon
  * decision.allowed // false
  * ```
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category decisions
  */
 export const decide: (config: AuthConfig, request: AuthRequest) => AuthDecision = internal.decide
@@ -218,7 +218,7 @@ export const decide: (config: AuthConfig, request: AuthRequest) => AuthDecision 
  * ZmqAuth.ZAP_ENDPOINT // "inproc://zeromq.zap.01"
  * ```
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category constants
  */
 export const ZAP_ENDPOINT: string = internal.ZAP_ENDPOINT

@@ -8,7 +8,7 @@
  * but not forwarded. (The exception is a destination whose `POLLOUT` cannot promise acceptance — a ROUTER with
  * `ROUTER_MANDATORY`, a STREAM socket — where the step waits for the send interruptibly.)
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 import type { ZMQError } from "@effect-zmq/core/ZMQError"
 import type * as Effect from "effect/Effect"
@@ -26,7 +26,7 @@ import type { ZmqSocket } from "./ZmqSocket.ts"
  * const total = (stats: ZmqProxy.ProxyStats) => stats.frontendToBackend + stats.backendToFrontend
  * ```
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category models
  */
 export interface ProxyStats {
@@ -48,7 +48,7 @@ export interface ProxyStats {
  *   Effect.andThen(proxy.pause, Effect.andThen(Effect.log("paused"), proxy.resume))
  * ```
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category models
  */
 export interface ProxyControl {
@@ -76,7 +76,7 @@ export interface ProxyControl {
  * })
  * ```
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category running
  */
 export const run: (frontend: ZmqSocket, backend: ZmqSocket, capture?: ZmqSocket) => Effect.Effect<void, ZMQError> =
@@ -101,7 +101,7 @@ export const run: (frontend: ZmqSocket, backend: ZmqSocket, capture?: ZmqSocket)
  * })
  * ```
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category running
  */
 export const steerable: (

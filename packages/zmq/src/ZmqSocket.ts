@@ -250,7 +250,7 @@ export const make: (
  * const options: ZmqSocket.StreamOptions = { chunkSize: 16 }
  * ```
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category models
  */
 export interface StreamOptions {
@@ -281,7 +281,7 @@ export interface StreamOptions {
  * })
  * ```
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category streams
  */
 export const stream: (
@@ -304,7 +304,7 @@ export const stream: (
  *   ZmqSocket.stream(from).pipe(Stream.run(ZmqSocket.sink(to)))
  * ```
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category streams
  */
 export const sink: (socket: ZmqSocket) => Sink.Sink<void, ReadonlyArray<Uint8Array>, never, ZMQError> =
@@ -323,7 +323,7 @@ export const sink: (socket: ZmqSocket) => Sink.Sink<void, ReadonlyArray<Uint8Arr
  * const item: ZmqSocket.PollItem = { socket, events: Events.POLLIN }
  * ```
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category models
  */
 export interface PollItem {
@@ -342,7 +342,7 @@ export interface PollItem {
  * const options: ZmqSocket.PollOptions = { timeout: "250 millis" }
  * ```
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category models
  */
 export interface PollOptions {
@@ -360,7 +360,7 @@ export interface PollOptions {
  * const readable = (ready: ZmqSocket.PollReady) => (ready.events & Events.POLLIN) !== 0
  * ```
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category models
  */
 export interface PollReady {
@@ -389,7 +389,7 @@ export interface PollReady {
  *   })
  * ```
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category polling
  */
 export const poll: (
@@ -420,7 +420,7 @@ export const poll: (
  * }
  * ```
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category models
  */
 export type SocketEvent =
@@ -468,7 +468,7 @@ export type SocketEvent =
  * })
  * ```
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category monitoring
  */
 export const events: (socket: ZmqSocket) => Stream.Stream<SocketEvent, ZMQError> = monitorInternal.events
@@ -483,7 +483,7 @@ export const events: (socket: ZmqSocket) => Stream.Stream<SocketEvent, ZMQError>
  * const message: ZmqSocket.Message = [new TextEncoder().encode("topic"), new TextEncoder().encode("body")]
  * ```
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category models
  */
 export type Message = Uint8Array | Frame.Frame | Iterable<Uint8Array | Frame.Frame>
@@ -503,7 +503,7 @@ export type Message = Uint8Array | Frame.Frame | Iterable<Uint8Array | Frame.Fra
  *   ZmqSocket.request(req, new TextEncoder().encode("ping")).pipe(Effect.timeout("1 second"))
  * ```
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category request/reply
  */
 export const request: {
@@ -521,7 +521,7 @@ export const request: {
  * const options: ZmqSocket.ServeOptions = { concurrency: 8 }
  * ```
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category models
  */
 export interface ServeOptions {
@@ -553,7 +553,7 @@ export interface ServeOptions {
  * })
  * ```
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category request/reply
  */
 export const serve: {
@@ -588,7 +588,7 @@ export const serve: {
  * }
  * ```
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category models
  */
 export interface LazyPirateOptions {
@@ -610,7 +610,7 @@ export interface LazyPirateOptions {
  * const ping = client.request(new TextEncoder().encode("ping"))
  * ```
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category models
  */
 export interface LazyPirateClient {
@@ -640,7 +640,7 @@ export interface LazyPirateClient {
  * })
  * ```
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category request/reply
  */
 export const lazyPirate: (
@@ -663,7 +663,7 @@ export const lazyPirate: (
  *   )
  * ```
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category errors
  */
 export const DecodeError: typeof codecInternal.DecodeError = codecInternal.DecodeError
@@ -678,7 +678,7 @@ export const DecodeError: typeof codecInternal.DecodeError = codecInternal.Decod
  * const raw = (error: ZmqSocket.DecodeError) => error.frames
  * ```
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category errors
  */
 export type DecodeError = codecInternal.DecodeError
@@ -695,7 +695,7 @@ export type DecodeError = codecInternal.DecodeError
  * const sent = ZmqSocket.sendJson(push, { id: 1, tags: ["a", "b"] })
  * ```
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category codecs
  */
 export const sendJson: {
@@ -715,7 +715,7 @@ export const sendJson: {
  * const value = ZmqSocket.recvJson(pull)
  * ```
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category codecs
  */
 export const recvJson: (socket: ZmqSocket) => Effect.Effect<unknown, ZMQError | DecodeError> = codecInternal.recvJson
@@ -731,7 +731,7 @@ export const recvJson: (socket: ZmqSocket) => Effect.Effect<unknown, ZMQError | 
  * const options: ZmqSocket.SchemaSocketOptions = { format: "frames" }
  * ```
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category models
  */
 export interface SchemaSocketOptions {
@@ -751,7 +751,7 @@ export interface SchemaSocketOptions {
  * const next = orders.recv
  * ```
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category models
  */
 export interface SchemaSocket<A> {
@@ -785,7 +785,7 @@ export interface SchemaSocket<A> {
  * })
  * ```
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @category codecs
  */
 export const schema: <A, I>(

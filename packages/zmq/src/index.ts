@@ -19,7 +19,7 @@ export * as ZmqContext from "./ZmqContext.ts"
 /**
  * Proxies (`zmq_proxy`, `zmq_proxy_steerable`) as Effects.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 export * as ZmqProxy from "./ZmqProxy.ts"
 
@@ -40,6 +40,6 @@ export { Events, Flags, Frame, Green, isZMQError, MessageTracker, Readiness, ZMQ
 /**
  * A ZAP authenticator (allow/deny lists, PLAIN users, CURVE keys) as an Effect service and Layer.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 export * as ZmqAuth from "./ZmqAuth.ts"
