@@ -1,7 +1,7 @@
 // Real sockets over tcp loopback: the scenarios of eventlet's tests/zmq_test.py, pyzmq's asyncio cancellation tests
 // and zeromq.js's concurrency tests, against the green sockets.
 import { describe, expect, it } from "@effect/vitest"
-import { Deferred, Effect, Exit, Fiber, Layer, Scope } from "effect"
+import { Deferred, Effect, Exit, Fiber, Layer, Schedule, Scope } from "effect"
 import { Events, Flags, Frame, ZmqSocket } from "@effect-zmq/zmq"
 import { NodeZmq } from "@effect-zmq/platform-node"
 import { decode, encode, eventually, pair, zmqTest } from "./helpers.ts"
@@ -390,6 +390,20 @@ describe("options, types and life cycle", () => {
       expect(pull.closed).toBe(true)
       expect((yield* Effect.flip(Fiber.join(waiter))).code).toBe("ENOTSOCK")
     }))
+
+  it.live("make fails typed when an initial option or endpoint fails", () =>
+    zmqTest(Effect.gen(function*() {
+      const taken = yield* ZmqSocket.make("PULL", { bind: "tcp://127.0.0.1:*" })
+      const endpoint = yield* taken.lastEndpoint
+      expect((yield* Effect.flip(ZmqSocket.make("PULL", { bind: endpoint }))).code).toBe("EADDRINUSE")
+      expect((yield* Effect.flip(ZmqSocket.make("PULL", { SNDHWM: -2 as number, bind: endpoint }))).code).toBe("EINVAL")
+      // and the endpoint can be bound again once its owner closed it
+      yield* taken.close
+      const again = yield* ZmqSocket.make("PULL").pipe(
+        Effect.tap((s) => s.bind(endpoint).pipe(Effect.retry({ while: (e) => e.code === "EADDRINUSE", times: 100, schedule: Schedule.spaced("10 millis") })))
+      )
+      expect(yield* again.lastEndpoint).toBe(endpoint)
+    })))
 
   it.live("a released context refuses new sockets with ETERM", () =>
     Effect.gen(function*() {

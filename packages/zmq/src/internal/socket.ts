@@ -710,7 +710,8 @@ export const make = (
       }),
       (socket) => socket.close
     ).pipe(Scope.provide(own), Effect.onError(() => Scope.close(own, Exit.void)))
-    yield* configure(socket, options)
+    // a socket whose options or endpoints failed is never handed out: close it now, not when the scope ends
+    yield* configure(socket, options).pipe(Effect.tapError(() => socket.close))
     return socket as ZmqSocket
   })
 
