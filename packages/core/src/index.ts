@@ -3,6 +3,13 @@
  */
 
 /**
+ * The synchronous libzmq binding interface a platform provides.
+ *
+ * @since 0.1.0
+ */
+export * as Binding from "./Binding.ts"
+
+/**
  * Send and receive flags (`NOBLOCK`, `SNDMORE`).
  *
  * @since 0.1.0
