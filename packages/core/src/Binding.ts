@@ -187,15 +187,15 @@ export interface SendOptions {
  * ```ts
  * import type { Binding } from "@effect-zmq/core"
  *
- * declare const binding: Binding.Binding["Service"]
+ * declare const binding: Binding.BindingShape
  * declare const socket: Binding.SocketHandle
  * const status = binding.send(socket, new Uint8Array([1]), 1) // 0, or EAGAIN's errno
  * ```
  *
  * @since 0.1.0
- * @category services
+ * @category models
  */
-export class Binding extends Context.Service<Binding, {
+export interface BindingShape {
   /** Which libzmq was bound, and how it was found (for diagnostics). */
   readonly description: string
   /** libzmq's version, `major.minor.patch`. */
@@ -275,7 +275,23 @@ export class Binding extends Context.Service<Binding, {
   readonly curvePublic: (secretKey: string) => string | Errno
   readonly z85Encode: (data: Uint8Array) => string | Errno
   readonly z85Decode: (text: string) => Uint8Array | Errno
-}>()("@effect-zmq/core/Binding") {}
+}
+
+/**
+ * The binding service (see {@link BindingShape}); `@effect-zmq/platform-node` provides the Node one.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Binding } from "@effect-zmq/core"
+ *
+ * const version = Effect.map(Binding.Binding.asEffect(), (binding) => binding.version)
+ * ```
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export class Binding extends Context.Service<Binding, BindingShape>()("@effect-zmq/core/Binding") {}
 
 /**
  * libzmq's `ZMQ_DONTWAIT` (= `Flags.NOBLOCK`).

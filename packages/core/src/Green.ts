@@ -3,9 +3,9 @@
  * fail at once with `NOBLOCK`, or suspend the fiber until the socket's fd signals and retry. No timer polls, no
  * blocked event loop, and interruption only ever unregisters a waiter.
  *
- * This module holds the engine, independent of any binding: a binding supplies a {@link Backend} (synchronous
- * attempts and an `EVENTS` reader) and gets back a {@link GreenSocket} with `send`, `recvFrame`, `recvMessage`
- * and `events` as Effects.
+ * This module holds the engine, independent of any platform: it drives a synchronous {@link Binding.Binding} (every
+ * attempt's outcome is known when the call returns) and gives back a {@link GreenSocket} whose operations are
+ * Effects.
  *
  * @since 0.1.0
  */
@@ -13,63 +13,71 @@ import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
+import type * as Binding from "./Binding.ts"
+import type * as Frame from "./Frame.ts"
 import { GreenSocket as GreenSocketImpl } from "./internal/green.ts"
 import { backoffWatch, Readiness } from "./Readiness.ts"
 import type { ZMQError } from "./ZMQError.ts"
 
 /**
- * What a binding provides to the engine. `receive` and `send` are *synchronous attempts*: the message is taken (or
- * handed over) or `EAGAIN` decided before they return, and the returned promise is already settled (zeromq.js with
- * timeouts of 0). `receive` resolves with the frames of one whole message, optionally followed by a properties
- * object; `send` may be given the message's properties (routing id, group) for the types that need them. `events`
- * reads `EVENTS` and may throw.
- *
- * - `sendIsPredictable`: `POLLOUT` guarantees that a send is accepted (true for every type but ROUTER with
- *   `ROUTER_MANDATORY`, STREAM and the draft types with routing arguments).
- * - `alwaysWritable`: a send never fails for want of room (PUB and XPUB drop, ROUTER drops what it cannot route),
- *   so no `EVENTS` read is needed before it.
- * - `needsRealAttempt`: a first attempt must be made even when `EVENTS` says not ready, because its error matters
- *   (REQ and REP: `EFSM`).
+ * What a receive returns, by mode: `"bytes"` one frame's bytes, `"frame"` one {@link Frame.Frame} with its
+ * properties (routing id, group, `User-Id`, `Peer-Address`), `"message"` the frames of one whole message.
  *
  * @example
  * ```ts
  * import type { Green } from "@effect-zmq/core"
  *
- * declare const backend: Green.Backend
- * const writable = (backend.events() & 2) !== 0
+ * const mode: Green.RecvMode = "message"
  * ```
  *
  * @since 0.1.0
  * @category models
  */
-export interface Backend {
-  readonly fd: number | undefined
-  readonly events: () => number
-  readonly receive: () => PromiseLike<ReadonlyArray<unknown>>
-  readonly send: (
-    frames: ReadonlyArray<Uint8Array>,
-    properties?: Readonly<Record<string, unknown>> | undefined
-  ) => PromiseLike<void>
-  readonly sendIsPredictable: boolean
-  readonly alwaysWritable?: boolean | undefined
-  readonly needsRealAttempt: boolean
-  /**
-   * Sends messages one after the other until one is refused, all in this synchronous call, and says how many were
-   * accepted and why the next one was not (undefined when all were).
-   */
-  readonly sendMany?: ((messages: ReadonlyArray<ReadonlyArray<Uint8Array>>) => { sent: number; error: unknown }) | undefined
-  readonly mapError: (error: unknown, operation: string) => ZMQError
-}
+export type RecvMode = "bytes" | "frame" | "message"
 
 /**
- * Engine options: the socket's current receive and send timeouts in milliseconds (`RCVTIMEO`/`SNDTIMEO`; -1 or
- * undefined waits forever). A timed-out wait fails with `EAGAIN`.
+ * The value of a receive: bytes, a frame or a message's frames (see {@link RecvMode}).
  *
  * @example
  * ```ts
  * import type { Green } from "@effect-zmq/core"
  *
- * const options: Green.GreenOptions = { receiveTimeout: () => 500 }
+ * const size = (result: Green.RecvResult) => Array.isArray(result) ? result.length : 1
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type RecvResult = Uint8Array | Frame.Frame | ReadonlyArray<Uint8Array>
+
+/**
+ * Options of one outgoing message (zero-copy release, routing id, group): the binding's.
+ *
+ * @example
+ * ```ts
+ * import type { Green } from "@effect-zmq/core"
+ *
+ * const options: Green.SendOptions = { group: "weather" }
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type SendOptions = Binding.SendOptions
+
+/**
+ * Engine options: the socket's current receive and send timeouts in milliseconds (`RCVTIMEO`/`SNDTIMEO`; -1 or
+ * undefined waits forever; a timed-out wait fails with `EAGAIN`), and its retry policy: after each `EAGAIN` an
+ * operation steps the `Schedule`; while it continues, the fiber waits for readiness (or the step's delay, whichever
+ * comes first) and attempts again; when it ends, the operation fails with `EAGAIN`. Without one, the fiber waits for
+ * readiness as long as it takes.
+ *
+ * @example
+ * ```ts
+ * import { Schedule } from "effect"
+ * import type { Green } from "@effect-zmq/core"
+ *
+ * const options: Green.GreenOptions = { receiveTimeout: () => 500, retry: () => Schedule.recurs(3) }
  * ```
  *
  * @since 0.1.0
@@ -78,30 +86,13 @@ export interface Backend {
 export interface GreenOptions {
   readonly receiveTimeout?: (() => number) | undefined
   readonly sendTimeout?: (() => number) | undefined
+  readonly retry?: (() => Schedule.Schedule<unknown, ZMQError> | undefined) | undefined
 }
 
 /**
- * One frame handed out by `recvFrame`.
- *
- * @example
- * ```ts
- * import type { Green } from "@effect-zmq/core"
- *
- * const last = (frame: Green.ReceivedFrame) => !frame.more
- * ```
- *
- * @since 0.1.0
- * @category models
- */
-export interface ReceivedFrame {
-  readonly bytes: Uint8Array
-  readonly more: boolean
-  readonly properties: Readonly<Record<string, unknown>>
-}
-
-/**
- * The engine's internal counts, for tests and diagnostics: waiting receivers and senders, messages taken but not yet
- * handed out, `poll` probes, whether the fd watch runs, and whether a receive attempt is in flight.
+ * The engine's internal counts, for tests and diagnostics: waiting receivers and senders, messages given back and
+ * not yet received again (`inbox`), `poll` probes, and whether the fd watch runs. `receiving` is always false: a
+ * receive is one synchronous attempt, never in flight.
  *
  * @example
  * ```ts
@@ -123,8 +114,9 @@ export interface GreenStats {
 }
 
 /**
- * A green socket engine. `fail(error)` closes it: every waiter fails with `error` at once, and so does every later
- * operation.
+ * A green socket engine over a synchronous binding. The `*Now` methods make their first attempt when called: call
+ * them inside the operating fiber's own step (`Effect.suspend`); the others are lazy. `fail(error)` closes the
+ * engine: every waiter fails with `error` at once, and so does every later operation.
  *
  * @example
  * ```ts
@@ -139,17 +131,31 @@ export interface GreenStats {
  * @category models
  */
 export interface GreenSocket {
-  readonly recvFrame: (noblock: boolean) => Effect.Effect<ReceivedFrame, ZMQError>
+  /**
+   * Receives one frame (`"bytes"`; `"frame"` with its properties) or one whole message (`"message"`), mapped by
+   * `transform` in the very step that takes it, so the value reaches the caller with no step in between.
+   */
+  readonly recv: <A = RecvResult>(
+    mode: RecvMode,
+    noblock: boolean,
+    retry?: Schedule.Schedule<unknown, ZMQError> | undefined,
+    transform?: ((result: RecvResult) => A) | undefined
+  ) => Effect.Effect<A, ZMQError>
+  /** `recv`, making its first attempt when called: call it inside the receiving fiber's step. */
+  readonly recvNow: <A = RecvResult>(
+    mode: RecvMode,
+    noblock: boolean,
+    retry?: Schedule.Schedule<unknown, ZMQError> | undefined,
+    transform?: ((result: RecvResult) => A) | undefined
+  ) => Effect.Effect<A, ZMQError>
   readonly recvMessage: (noblock: boolean) => Effect.Effect<ReadonlyArray<Uint8Array>, ZMQError>
-  /** Waits for at least one message, then takes every message ready, up to `max`, in one step. */
-  readonly recvBatch: (max: number, noblock: boolean) => Effect.Effect<ReadonlyArray<ReadonlyArray<Uint8Array>>, ZMQError>
-  /** As `recvBatch`, appending to `target` inside the take step; succeeds with how many were appended. */
+  /** Waits for one message, then appends every message ready (up to `max`) to `target` in one step: the count. */
   readonly recvInto: (
     target: Array<ReadonlyArray<Uint8Array>>,
     max: number,
     noblock: boolean
   ) => Effect.Effect<number, ZMQError>
-  /** Gives whole messages back, in order, to the front of the inbox (a stream's leftovers when it stops). */
+  /** Gives whole messages back, in order, to the front (a stream's leftovers when it stops). */
   readonly requeue: (messages: ReadonlyArray<ReadonlyArray<Uint8Array>>) => void
   /** Waits until any of `mask` (POLLIN, POLLOUT) holds and returns the ready bits, consuming nothing. */
   readonly ready: (mask: number, noblock: boolean) => Effect.Effect<number, ZMQError>
@@ -158,42 +164,65 @@ export interface GreenSocket {
   readonly send: (
     frames: ReadonlyArray<Uint8Array>,
     noblock: boolean,
-    properties?: Readonly<Record<string, unknown>>
+    options?: SendOptions | undefined,
+    retry?: Schedule.Schedule<unknown, ZMQError> | undefined
+  ) => Effect.Effect<void, ZMQError>
+  /** `send`, making its first attempt when called: call it inside the sending fiber's step. */
+  readonly sendNow: (
+    frames: ReadonlyArray<Uint8Array>,
+    noblock: boolean,
+    options?: SendOptions | undefined,
+    retry?: Schedule.Schedule<unknown, ZMQError> | undefined
   ) => Effect.Effect<void, ZMQError>
   readonly events: (operation?: string) => Effect.Effect<number, ZMQError>
+  /** Looks at `EVENTS` and wakes whoever can proceed (after `bind`, `connect`, `subscribe`, …). */
   readonly poke: () => void
   readonly rcvMore: boolean
   readonly closedError: ZMQError | undefined
   readonly fail: (error: ZMQError) => void
   readonly stats: () => GreenStats
+  /** The platform error of an errno the binding reported. */
+  readonly errorOf: (errno: number, operation: string) => ZMQError
+}
+
+class Engine extends GreenSocketImpl implements GreenSocket {
+  recvMessage(noblock: boolean): Effect.Effect<ReadonlyArray<Uint8Array>, ZMQError> {
+    return this.recv("message", noblock) as Effect.Effect<ReadonlyArray<Uint8Array>, ZMQError>
+  }
+  override events(operation = "getOption(EVENTS)"): Effect.Effect<number, ZMQError> {
+    return super.events(operation)
+  }
 }
 
 /**
- * Makes the engine for a backend, watching its fd with the {@link Readiness} service (or, for a socket without an
- * fd, with {@link Readiness.backoffWatch}). The watch is released by `fail`, which the owner calls when it closes
- * the socket.
+ * Makes the engine of one socket of a binding, watching the socket's fd with the {@link Readiness} service (or, for a
+ * socket without one, with {@link Readiness.backoffWatch}). The watch is released by `fail`, which the owner calls
+ * when it closes the socket.
  *
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { Green } from "@effect-zmq/core"
+ * import { Binding, Green } from "@effect-zmq/core"
  *
- * declare const backend: Green.Backend
- * const engine = Green.make(backend, {})
+ * declare const binding: Binding.BindingShape
+ * declare const socket: Binding.SocketHandle
+ * const engine = Green.make(binding, socket, {})
  * ```
  *
  * @since 0.1.0
  * @category constructors
  */
 export const make = (
-  backend: Backend,
+  binding: Binding.BindingShape,
+  socket: Binding.SocketHandle,
   options: GreenOptions
 ): Effect.Effect<GreenSocket, ZMQError, Readiness> =>
   Effect.gen(function*() {
-    const engine = new GreenSocketImpl(backend, options)
-    const watch = backend.fd === undefined
+    const engine = new Engine(binding, socket, options)
+    const fd = binding.fd(socket)
+    const watch = fd < 0
       ? backoffWatch(engine.onSignal)
-      : yield* (yield* Readiness).watch(backend.fd, engine.onSignal)
+      : yield* (yield* Readiness).watch(fd, engine.onSignal)
     engine.attach(watch)
     return engine
   })

@@ -106,6 +106,34 @@ export const errnoOf: { readonly [K in ZMQErrorCode]: number } = {
   UNKNOWN: -1
 }
 
+/** macOS and the BSDs number these differently from Linux (libzmq's own codes are the same everywhere). */
+const bsdErrno: Partial<Record<ZMQErrorCode, number>> = {
+  EAGAIN: 35,
+  EINPROGRESS: 36,
+  ENOTSOCK: 38,
+  EMSGSIZE: 40,
+  EPROTONOSUPPORT: 43,
+  ENOTSUP: 45,
+  EAFNOSUPPORT: 47,
+  EADDRINUSE: 48,
+  EADDRNOTAVAIL: 49,
+  ENETDOWN: 50,
+  ENETUNREACH: 51,
+  ECONNABORTED: 53,
+  ECONNRESET: 54,
+  ENOBUFS: 55,
+  ENOTCONN: 57,
+  ETIMEDOUT: 60,
+  ECONNREFUSED: 61,
+  EHOSTUNREACH: 65
+}
+
+const platform: unknown = (globalThis as { readonly process?: { readonly platform?: unknown } }).process?.platform
+const isBsd = platform === "darwin" || platform === "freebsd" || platform === "openbsd"
+
+/** The errno of a code on this platform, for errors effect-zmq raises itself (bad input, timeouts, closed sockets). */
+const platformErrno = (code: ZMQErrorCode): number => (isBsd ? bsdErrno[code] : undefined) ?? errnoOf[code]
+
 const knownCodes: ReadonlySet<string> = new Set(Object.keys(errnoOf))
 const codeByErrno: ReadonlyMap<number, ZMQErrorCode> = new Map(
   (Object.entries(errnoOf) as Array<[ZMQErrorCode, number]>).map(([code, errno]) => [errno, code])
@@ -163,14 +191,37 @@ export class ZMQError extends Data.TaggedError("ZMQError")<{
    *
    * @since 0.1.0
    */
-  static make(code: ZMQErrorCode, operation: string, message?: string, cause?: unknown): ZMQError {
+  static make(code: ZMQErrorCode, operation: string, message?: string, cause?: unknown, errno?: number): ZMQError {
     return new ZMQError({
       code,
-      errno: errnoOf[code],
+      errno: errno ?? platformErrno(code),
       message: message ?? defaultMessages[code] ?? code,
       operation,
       ...(cause === undefined ? {} : { cause })
     })
+  }
+
+  /**
+   * Makes an error from an errno a binding reported, with the binding's code and `zmq_strerror` text for it (so the
+   * number is this platform's: macOS's `EAGAIN` is 35, Linux's 11).
+   *
+   * @example
+   * ```ts
+   * import { ZMQError } from "@effect-zmq/core"
+   *
+   * const binding = { codeOf: () => "EAGAIN" as const, strerror: () => "Resource temporarily unavailable" }
+   * const error = ZMQError.fromErrno(11, "recv", binding)
+   * error.code // "EAGAIN"
+   * ```
+   *
+   * @since 0.1.0
+   */
+  static fromErrno(
+    errno: number,
+    operation: string,
+    binding: { readonly codeOf: (errno: number) => ZMQErrorCode; readonly strerror: (errno: number) => string }
+  ): ZMQError {
+    return new ZMQError({ code: binding.codeOf(errno), errno, message: binding.strerror(errno), operation })
   }
 
   /**
@@ -202,7 +253,7 @@ export class ZMQError extends Data.TaggedError("ZMQError")<{
     if (code === undefined && rawErrno !== undefined) code = codeByErrno.get(rawErrno)
     if (code === undefined && (error instanceof TypeError || error instanceof RangeError)) code = "EINVAL"
     code ??= "UNKNOWN"
-    const errno = rawErrno !== undefined && rawCode !== "EBADF" && code !== "ETERM" ? rawErrno : errnoOf[code]
+    const errno = rawErrno !== undefined && rawCode !== "EBADF" && code !== "ETERM" ? rawErrno : platformErrno(code)
     return new ZMQError({ code, errno, message, operation, cause: error })
   }
 }

@@ -1,7 +1,8 @@
 /**
- * Layers and a runner for Node: `NodeZmq.layer(options?)` provides a `ZmqContext` whose sockets wait with the Node
- * readiness driver; `NodeZmq.runMain` runs a program as the process's main, interrupting it (and so closing every
- * socket and context it holds) on SIGINT or SIGTERM.
+ * Layers and a runner for Node: `NodeZmq.layer(options?)` provides a `ZmqContext` over the Node binding (the libzmq
+ * inside the `zeromq` package, driven synchronously) whose sockets wait with the Node readiness driver;
+ * `NodeZmq.runMain` runs a program as the process's main, interrupting it (and so closing every socket and context
+ * it holds) on SIGINT or SIGTERM.
  *
  * @since 0.1.0
  */
@@ -11,11 +12,17 @@ import * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Runtime from "effect/Runtime"
+import * as NodeBinding from "./NodeBinding.ts"
 import * as NodeReadiness from "./NodeReadiness.ts"
 
+// what ZmqContext.capability and ZmqContext.version describe: the binding this platform loads
+const loaded = NodeBinding.makeUnsafe()
+if (!(loaded instanceof Error)) ZmqContext.registerBinding(loaded)
+
 /**
- * Provides `ZmqContext` (a new zeromq.js context) with the Node readiness driver. Releasing the layer closes every
- * socket made from it, then retires the context.
+ * Provides `ZmqContext` (a new libzmq context) over the Node binding and readiness driver. Building it fails with
+ * `ENODEV` and a message that says which libzmq was tried and what to do when none can be bound. Releasing the layer
+ * closes every socket made from it, then terminates the libzmq context.
  *
  * @example
  * ```ts
@@ -35,7 +42,7 @@ import * as NodeReadiness from "./NodeReadiness.ts"
 export const layer = (
   options?: ZmqContext.ContextOptions
 ): Layer.Layer<ZmqContext.ZmqContext, ZMQError> =>
-  ZmqContext.layer(options).pipe(Layer.provide(NodeReadiness.layer))
+  ZmqContext.layer(options).pipe(Layer.provide(Layer.merge(NodeBinding.layer, NodeReadiness.layer)))
 
 /**
  * Runs an Effect as the main program: SIGINT and SIGTERM interrupt it (so scopes close and sockets close with their
@@ -71,7 +78,8 @@ export const runMain: <E, A>(
 })
 
 /**
- * Checks that the readiness addon is built and loads, with a message that says what is missing if not.
+ * Checks that the addon is built and loads and that a libzmq can be bound, with a message that says what is missing
+ * if not.
  *
  * @example
  * ```ts
@@ -84,4 +92,4 @@ export const runMain: <E, A>(
  * @since 0.1.0
  * @category diagnostics
  */
-export const check: Effect.Effect<void, ZMQError> = NodeReadiness.check
+export const check: Effect.Effect<void, ZMQError> = Effect.asVoid(NodeBinding.make)

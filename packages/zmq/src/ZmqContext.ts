@@ -1,21 +1,21 @@
 /**
  * The ZeroMQ context as an Effect service. Every socket is made from one; releasing it (the end of its Layer or
- * Scope) closes every socket made from it that is still open, then retires the context.
+ * Scope) closes every socket made from it that is still open, then terminates the libzmq context.
  *
  * @since 0.1.0
  */
+import * as Binding from "@effect-zmq/core/Binding"
 import { Readiness } from "@effect-zmq/core/Readiness"
 import { ZMQError } from "@effect-zmq/core/ZMQError"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
-import * as zmq from "zeromq"
 
 /**
- * Context options. `ioThreads` defaults to 1. `blocky: false` (the default here, as in zeromq.js) means sockets
- * created without an explicit `LINGER` do not hold up process exit; effect-zmq sets every socket's `LINGER` itself
- * (see `defaultLinger`).
+ * Context options. `ioThreads` defaults to 1. `blocky: false` (the default here) means sockets created without an
+ * explicit `LINGER` do not hold up the context's termination; effect-zmq sets every socket's `LINGER` itself (see
+ * `defaultLinger`).
  *
  * @example
  * ```ts
@@ -73,8 +73,8 @@ export interface Member {
 }
 
 /**
- * The context service: the zeromq.js context, the readiness service its sockets wait with, and the registry of
- * open sockets.
+ * The context service: the binding and its libzmq context, the readiness service its sockets wait with, and the
+ * registry of open sockets.
  *
  * @example
  * ```ts
@@ -91,7 +91,8 @@ export interface Member {
  * @category services
  */
 export class ZmqContext extends Context.Service<ZmqContext, {
-  readonly native: zmq.Context
+  readonly binding: Binding.BindingShape
+  readonly handle: Binding.ContextHandle
   readonly readiness: Readiness["Service"]
   readonly options: ContextOptions & { readonly ioThreads: number; readonly defaultLinger: number }
   /** Registers a socket; fails with `ETERM` once the context is released. Returns the unregister function. */
@@ -108,12 +109,20 @@ const validateCount = (name: string, value: number | undefined, min: number): ZM
       `${name} must be an integer >= ${min}, got ${typeof value === "number" ? String(value) : typeof value}`
     )
 
+/** libzmq's context options (`zmq_ctx_set`). */
+const ZMQ_IO_THREADS = 1
+const ZMQ_MAX_SOCKETS = 2
+const ZMQ_THREAD_PRIORITY = 3
+const ZMQ_THREAD_SCHED_POLICY = 4
+const ZMQ_MAX_MSGSZ = 5
+const ZMQ_IPV6 = 42
+const ZMQ_BLOCKY = 70
+
 /**
- * Makes a context in the current scope, using the {@link Readiness} service for its sockets. When the scope closes,
- * every socket still open is closed (each with its `LINGER`, so its waiting fibers fail with `ENOTSOCK`) and later
- * `ZmqSocket.make` calls fail with `ETERM`. zeromq.js has no call that terminates a context: the native context is
- * shut down when it is garbage-collected and terminated at process exit, which the finite default `LINGER` keeps
- * short.
+ * Makes a context in the current scope, with the {@link Binding.Binding} and {@link Readiness} services. When the
+ * scope closes, every socket still open is closed (each with its `LINGER`; its waiting fibers fail with `ENOTSOCK`),
+ * later `ZmqSocket.make` calls fail with `ETERM`, and the libzmq context is terminated (`zmq_ctx_term`, off the main
+ * thread): the release completes when libzmq has let go of every socket, which the finite default `LINGER` bounds.
  *
  * @example
  * ```ts
@@ -128,31 +137,48 @@ const validateCount = (name: string, value: number | undefined, min: number): ZM
  */
 export const make = (
   options: ContextOptions = {}
-): Effect.Effect<ZmqContext["Service"], ZMQError, Readiness | Scope.Scope> =>
+): Effect.Effect<ZmqContext["Service"], ZMQError, Binding.Binding | Readiness | Scope.Scope> =>
   Effect.gen(function*() {
     if (options === null || typeof options !== "object") {
       return yield* Effect.fail(ZMQError.make("EINVAL", "context", `options must be an object, got ${options === null ? "null" : typeof options}`))
     }
     const invalid = validateCount("ioThreads", options.ioThreads, 0) ??
       validateCount("maxSockets", options.maxSockets, 1) ??
-      validateCount("defaultLinger", options.defaultLinger, -1)
+      validateCount("defaultLinger", options.defaultLinger, -1) ??
+      validateCount("maxMessageSize", options.maxMessageSize, -1)
     if (invalid) return yield* Effect.fail(invalid)
+    const binding = yield* Binding.Binding
     const readiness = yield* Readiness
-    const native = yield* Effect.try({
-      try: () =>
-        new zmq.Context({
-          ioThreads: options.ioThreads ?? 1,
-          blocky: options.blocky ?? false,
-          ...(options.maxSockets === undefined ? {} : { maxSockets: options.maxSockets }),
-          ...(options.maxMessageSize === undefined ? {} : { maxMessageSize: options.maxMessageSize }),
-          ...(options.ipv6 === undefined ? {} : { ipv6: options.ipv6 }),
-          ...(options.threadPriority === undefined ? {} : { threadPriority: options.threadPriority }),
-          ...(options.threadSchedulingPolicy === undefined
-            ? {}
-            : { threadSchedulingPolicy: options.threadSchedulingPolicy })
-        }),
-      catch: (error) => ZMQError.fromUnknown(error, "context")
-    })
+    registerBinding(binding)
+    const settings: ReadonlyArray<readonly [number, number | boolean | undefined]> = [
+      [ZMQ_IO_THREADS, options.ioThreads ?? 1],
+      [ZMQ_BLOCKY, options.blocky ?? false],
+      [ZMQ_MAX_SOCKETS, options.maxSockets],
+      [ZMQ_MAX_MSGSZ, options.maxMessageSize],
+      [ZMQ_IPV6, options.ipv6],
+      [ZMQ_THREAD_PRIORITY, options.threadPriority],
+      [ZMQ_THREAD_SCHED_POLICY, options.threadSchedulingPolicy]
+    ]
+    const handle = yield* Effect.acquireRelease(
+      Effect.suspend(() => {
+        const created = binding.contextNew()
+        if (typeof created === "number") return Effect.fail(ZMQError.fromErrno(created, "context", binding))
+        for (const [option, value] of settings) {
+          if (value === undefined) continue
+          const status = binding.contextSet(created, option, typeof value === "boolean" ? (value ? 1 : 0) : value)
+          if (status !== 0) {
+            binding.contextTerm(created, () => {})
+            return Effect.fail(ZMQError.fromErrno(status, "context", binding))
+          }
+        }
+        return Effect.succeed(created)
+      }),
+      (created) =>
+        // every socket is closed by the finalizer below, which runs first: zmq_ctx_term can return
+        Effect.callback<void>((resume) => {
+          binding.contextTerm(created, () => resume(Effect.void))
+        })
+    )
     const members = new Set<Member>()
     let terminated = false
     yield* Effect.addFinalizer(() =>
@@ -164,7 +190,8 @@ export const make = (
       })
     )
     return ZmqContext.of({
-      native,
+      binding,
+      handle,
       readiness,
       options: { ...options, ioThreads: options.ioThreads ?? 1, defaultLinger: options.defaultLinger ?? DEFAULT_LINGER },
       isTerminated: () => terminated,
@@ -180,12 +207,11 @@ export const make = (
   })
 
 /**
- * A layer providing {@link ZmqContext}, given a {@link Readiness} implementation (`NodeZmq.layer` from
- * `@effect-zmq/platform-node` includes the Node one).
+ * A layer providing {@link ZmqContext}, given a {@link Binding.Binding} and a {@link Readiness} implementation
+ * (`NodeZmq.layer` from `@effect-zmq/platform-node` includes the Node ones).
  *
  * @example
  * ```ts
- * import { Layer } from "effect"
  * import { ZmqContext } from "@effect-zmq/zmq"
  *
  * const context = ZmqContext.layer({ ioThreads: 1 })
@@ -194,11 +220,59 @@ export const make = (
  * @since 0.1.0
  * @category layers
  */
-export const layer = (options?: ContextOptions): Layer.Layer<ZmqContext, ZMQError, Readiness> =>
+export const layer = (options?: ContextOptions): Layer.Layer<ZmqContext, ZMQError, Binding.Binding | Readiness> =>
   Layer.effect(ZmqContext, make(options))
 
 /**
- * What this build of zeromq.js supports (`ipc`, `curve`, `draft`, …).
+ * The binding the constants below describe: the one a platform registered when it loaded (`@effect-zmq/platform-node`
+ * does, on import), or the one of the last context made.
+ */
+let registered: Binding.BindingShape | undefined = undefined
+
+/**
+ * Registers the binding that {@link capability}, {@link version} and {@link curveKeyPair} describe. A platform calls
+ * it when its binding loads; contexts register theirs.
+ *
+ * @example
+ * ```ts
+ * import { Binding } from "@effect-zmq/core"
+ * import { ZmqContext } from "@effect-zmq/zmq"
+ *
+ * declare const binding: Binding.BindingShape
+ * ZmqContext.registerBinding(binding)
+ * ```
+ *
+ * @since 0.1.0
+ * @category binding
+ */
+export const registerBinding = (binding: Binding.BindingShape): void => {
+  registered = binding
+  version = binding.version
+}
+
+const noCapabilities: Readonly<Record<Binding.Capability, boolean>> = {
+  ipc: false,
+  pgm: false,
+  tipc: false,
+  norm: false,
+  curve: false,
+  gssapi: false,
+  draft: false
+}
+
+const capabilityView = Object.freeze(Object.defineProperties(
+  {},
+  Object.fromEntries(
+    (Object.keys(noCapabilities) as Array<Binding.Capability>).map((name) => [
+      name,
+      { enumerable: true, get: () => (registered?.capabilities ?? noCapabilities)[name] }
+    ])
+  )
+)) as Readonly<Record<Binding.Capability, boolean>>
+
+/**
+ * What the bound libzmq supports (`ipc`, `curve`, `draft`, …), from `zmq_has`. All false until a platform's binding
+ * has loaded (importing `@effect-zmq/platform-node` loads it).
  *
  * @example
  * ```ts
@@ -210,11 +284,11 @@ export const layer = (options?: ContextOptions): Layer.Layer<ZmqContext, ZMQErro
  * @since 0.1.0
  * @category constants
  */
-export const capability: Readonly<Partial<Record<"ipc" | "pgm" | "tipc" | "norm" | "curve" | "gssapi" | "draft", boolean>>> =
-  zmq.capability
+export const capability: Readonly<Partial<Record<Binding.Capability, boolean>>> = capabilityView
 
 /**
- * The version of libzmq inside zeromq.js.
+ * The version of the bound libzmq (`"unknown"` until a platform's binding has loaded; a live binding, so it reads the
+ * registered binding's version once there is one).
  *
  * @example
  * ```ts
@@ -226,10 +300,33 @@ export const capability: Readonly<Partial<Record<"ipc" | "pgm" | "tipc" | "norm"
  * @since 0.1.0
  * @category constants
  */
-export const version: string = zmq.version
+// eslint-disable-next-line prefer-const
+export let version: string = "unknown"
 
 /**
- * A new CURVE key pair (Z85 text), from libzmq.
+ * The version of the bound libzmq, read when asked.
+ *
+ * @example
+ * ```ts
+ * import { ZmqContext } from "@effect-zmq/zmq"
+ *
+ * console.log(ZmqContext.libzmqVersion()) // e.g. "4.3.5"
+ * ```
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const libzmqVersion = (): string => registered?.version ?? "unknown"
+
+const noBinding = () =>
+  ZMQError.make(
+    "ENODEV",
+    "curveKeyPair",
+    "no libzmq binding is loaded: import @effect-zmq/platform-node (or provide a ZmqContext)"
+  )
+
+/**
+ * A new CURVE key pair (Z85 text), from libzmq: the binding of the `ZmqContext` in context, else the registered one.
  *
  * @example
  * ```ts
@@ -244,7 +341,9 @@ export const version: string = zmq.version
  * @category constructors
  */
 export const curveKeyPair: Effect.Effect<{ readonly publicKey: string; readonly secretKey: string }, ZMQError> = Effect
-  .try({
-    try: () => zmq.curveKeyPair(),
-    catch: (error) => ZMQError.fromUnknown(error, "curveKeyPair")
+  .suspend(() => {
+    const binding = registered
+    if (binding === undefined) return Effect.fail(noBinding())
+    const pair = binding.curveKeyPair()
+    return Binding.isErrno(pair) ? Effect.fail(ZMQError.fromErrno(pair.errno, "curveKeyPair", binding)) : Effect.succeed(pair)
   })

@@ -90,6 +90,37 @@ export type MakeOptions = SocketOption.Init & {
   readonly bind?: string | ReadonlyArray<string> | undefined
   readonly connect?: string | ReadonlyArray<string> | undefined
   readonly options?: SocketOption.Init | undefined
+  /** The socket's retry policy after `EAGAIN` (see {@link RetryOptions}); a call's own `retry` overrides it. */
+  readonly retry?: Schedule.Schedule<unknown, ZMQError> | undefined
+}
+
+/**
+ * The retry policy of a green operation. After each `EAGAIN` the operation steps the `Schedule` with the error;
+ * while the schedule continues, the fiber waits for the socket's readiness (or for the step's delay, if it has one,
+ * whichever comes first) and attempts again; when it ends, the operation fails with `EAGAIN`. Without one (the
+ * default), the fiber waits for readiness as long as it takes. Readiness always wakes the fiber at once: a delay
+ * only adds wake-ups, it is never the way readiness is found.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Schedule } from "effect"
+ * import { ZmqSocket } from "@effect-zmq/zmq"
+ *
+ * const program = Effect.gen(function*() {
+ *   const pull = yield* ZmqSocket.make("PULL", { bind: "tcp://127.0.0.1:*" })
+ *   // give up after three fruitless wake-ups
+ *   const a = yield* pull.recv({ retry: Schedule.recurs(3) }).pipe(Effect.option)
+ *   // give up after about five seconds
+ *   const b = yield* pull.recv({ retry: Schedule.spaced("1 second").pipe(Schedule.upTo({ times: 5 })) }).pipe(Effect.option)
+ *   return [a, b]
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RetryOptions {
+  readonly retry?: Schedule.Schedule<unknown, ZMQError> | undefined
 }
 
 /**
@@ -108,7 +139,7 @@ export type MakeOptions = SocketOption.Init & {
  * @since 0.1.0
  * @category models
  */
-export interface SendOptions {
+export interface SendOptions extends RetryOptions {
   readonly flags?: number | undefined
   readonly copy?: boolean | undefined
   readonly track?: boolean | undefined
@@ -128,7 +159,7 @@ export interface SendOptions {
  * @since 0.1.0
  * @category models
  */
-export interface RecvOptions {
+export interface RecvOptions extends RetryOptions {
   readonly flags?: number | undefined
   readonly copy?: boolean | undefined
   readonly track?: boolean | undefined
@@ -178,7 +209,7 @@ export interface ZmqSocket {
     ): Effect.Effect<MessageTracker.MessageTracker, ZMQError>
     (frames: Iterable<Uint8Array | Frame.Frame>, options?: SendOptions): Effect.Effect<void, ZMQError>
   }
-  readonly sendString: (text: string, options?: { readonly flags?: number | undefined }) => Effect.Effect<void, ZMQError>
+  readonly sendString: (text: string, options?: RetryOptions & { readonly flags?: number | undefined }) => Effect.Effect<void, ZMQError>
 
   readonly recv: {
     (options: RecvOptions & { readonly copy: false }): Effect.Effect<Frame.Frame, ZMQError>
@@ -188,7 +219,7 @@ export interface ZmqSocket {
     (options: RecvOptions & { readonly copy: false }): Effect.Effect<ReadonlyArray<Frame.Frame>, ZMQError>
     (options?: RecvOptions): Effect.Effect<ReadonlyArray<Uint8Array>, ZMQError>
   }
-  readonly recvString: (options?: { readonly flags?: number | undefined }) => Effect.Effect<string, ZMQError>
+  readonly recvString: (options?: RetryOptions & { readonly flags?: number | undefined }) => Effect.Effect<string, ZMQError>
 
   readonly getOption: <N extends SocketOption.Readable>(name: N) => Effect.Effect<SocketOption.Value<N>, ZMQError>
   readonly setOption: <N extends SocketOption.Writable>(

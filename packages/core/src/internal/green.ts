@@ -1,654 +1,619 @@
+import type * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Schedule from "effect/Schedule"
+import type * as Binding from "../Binding.ts"
 import * as Events from "../Events.ts"
-import type { Backend, GreenOptions, GreenStats, ReceivedFrame } from "../Green.ts"
+import * as Frame from "../Frame.ts"
+import type { GreenOptions, GreenStats, RecvMode, RecvResult, SendOptions } from "../Green.ts"
 import type { ReadinessWatch } from "../Readiness.ts"
 import { ZMQError } from "../ZMQError.ts"
 
-/** A message taken from ZeroMQ and not yet handed out; `next` is the first frame not yet handed out. */
-interface InboxMessage {
-  readonly frames: ReadonlyArray<Uint8Array>
-  readonly properties: Readonly<Record<string, unknown>> | undefined
-  next: number
-}
-
-type RecvMode = "frame" | "message" | "batch"
-
-interface RecvWaiter {
-  readonly mode: RecvMode
-  /** How many whole messages the waiter takes at most (1 but for batches). */
-  readonly want: number
-  /** For `recvInto`: where the taken messages go, inside the take step itself. */
-  readonly target: Array<ReadonlyArray<Uint8Array>> | undefined
-  readonly noblock: boolean
-  readonly resume: (effect: Effect.Effect<unknown, ZMQError>) => void
-  active: boolean
+/**
+ * One operation waiting for its turn. `queued` while it is in its direction's queue; `woken` from the moment the
+ * engine resumed it until its attempt has run; `resume` while it is parked.
+ */
+interface Waiter {
+  resume: ((effect: Effect.Effect<void, ZMQError>) => void) | undefined
+  woken: boolean
+  queued: boolean
 }
 
 interface Probe {
   readonly mask: number
   readonly resume: (effect: Effect.Effect<number, ZMQError>) => void
-  active: boolean
 }
 
-interface Outgoing {
+/** Whole messages given back by their receiver (a stream's leftovers); `next` is the first frame not handed out. */
+interface Returned {
   readonly frames: ReadonlyArray<Uint8Array>
-  readonly properties: Readonly<Record<string, unknown>> | undefined
+  next: number
 }
 
-interface SendWaiter {
-  readonly resume: (effect: Effect.Effect<void, ZMQError>) => void
-  active: boolean
-}
+type State =
+  | { readonly _tag: "Open" }
+  | { readonly _tag: "Closed"; readonly error: ZMQError }
 
-const emptyProperties: Readonly<Record<string, unknown>> = Object.freeze({})
-const isBytes = (u: unknown): u is Uint8Array => u instanceof Uint8Array
-/** How many successful operations may complete without an event-loop turn before one yields. */
+const open: State = { _tag: "Open" }
+const noProperties: Readonly<Record<string, unknown>> = Object.freeze({})
+const DONTWAIT = 1
+/** How many operations may complete without waiting before one yields to the event loop. */
 const BURST = 64
-/** How many times an EAGAIN attempt is retried at once while EVENTS claims readiness, before waiting on the fd. */
-const EAGER_RETRIES = 8
-const EINTR_RETRIES = 64
+/** An attempt that found nothing: its errno is compared with the platform's EAGAIN. */
+const NOT_READY = Symbol("NOT_READY")
 
 /**
- * The green engine of one socket (design §3). Receiving: every message taken from ZeroMQ goes to `inbox` first, and
- * a fiber takes it from there in one synchronous step of its own, so an interrupted receiver never takes anything
- * and a taken message is never dropped. Sending: a message is handed to ZeroMQ only in a synchronous step of the
- * sending fiber that completes the send, so an interrupted sender never sent anything.
+ * The green engine of one socket, over a synchronous {@link Binding.Binding} (design §3).
+ *
+ * Invariants:
+ * - A message leaves libzmq only inside a synchronous attempt made by the fiber that completes with it, and a send is
+ *   handed to libzmq only inside a synchronous attempt of the fiber whose send completes with it. An interrupted
+ *   operation was interrupted while waiting, and had taken or sent nothing.
+ * - New operations attempt at once only when nobody waits in their direction; otherwise they queue (FIFO). The engine
+ *   resumes only the head waiter of a direction, and only when `EVENTS` shows that direction ready; a woken waiter
+ *   stays at the head until its attempt has run (and goes back to waiting there on `EAGAIN`).
+ * - Other fibers are never resumed from inside an attempt: wake-ups that an operation makes necessary (it may have
+ *   consumed the fd's edge) run in a microtask (`schedulePoke`), so no fiber completes, and interrupts the attempting
+ *   one, in the middle of its step.
+ * - The fd watch runs exactly while someone waits (`reconcile`, the one place that starts and stops it).
+ * - `state` is `Open` or `Closed`; closing fails every waiter at once and every later operation.
  */
 export class GreenSocket {
-  readonly backend: Backend
+  readonly binding: Binding.BindingShape
+  readonly handle: Binding.SocketHandle
   readonly options: GreenOptions
-  watch: ReadinessWatch | undefined
-  closedError: ZMQError | undefined = undefined
+  state: State = open
 
-  private readonly inbox: Array<InboxMessage> = []
-  private readonly recvWaiters: Array<RecvWaiter> = []
-  private readonly sendWaiters: Array<SendWaiter> = []
+  private watch: ReadinessWatch | undefined
+  private watching = false
+  private readonly returned: Array<Returned> = []
+  private readonly receivers: Array<Waiter> = []
+  private readonly senders: Array<Waiter> = []
   private readonly probes: Array<Probe> = []
-  private receiving = false
-  private armed = false
   private burst = 0
-  private dispatchingRecv = false
-  private redispatchRecv = false
-  private dispatchingSend = false
-  private redispatchSend = false
+  private pokeScheduled = false
+  private readonly eagain: number
   private lastMore = false
-  /** A receive attempt met EAGAIN: gate the next one on EVENTS until a message is found without waiting. */
-  private recvStarved = false
-  /** The last operation completed was a send: on REQ/REP a receive is legal now, so EFSM cannot surface. */
-  private lastWasSend = false
-  /** Rejections of sends that EVENTS had predicted would succeed (never seen; counted so tests can assert it). */
-  unexpectedSendFailures = 0
+  private lastProperties: Readonly<Record<string, unknown>> = noProperties
 
-  constructor(backend: Backend, options: GreenOptions) {
-    this.backend = backend
+  constructor(binding: Binding.BindingShape, handle: Binding.SocketHandle, options: GreenOptions) {
+    this.binding = binding
+    this.handle = handle
     this.options = options
+    this.eagain = binding.errnoOf("EAGAIN") ?? 11
   }
 
   attach(watch: ReadinessWatch): void {
     this.watch = watch
   }
 
-  // ---------------------------------------------------------------------------------------------------------------
-  // receiving
-
-  recvFrame(noblock: boolean): Effect.Effect<ReceivedFrame, ZMQError> {
-    return this.recv("frame", noblock) as Effect.Effect<ReceivedFrame, ZMQError>
+  get closedError(): ZMQError | undefined {
+    return this.state._tag === "Closed" ? this.state.error : undefined
   }
 
-  recvMessage(noblock: boolean): Effect.Effect<ReadonlyArray<Uint8Array>, ZMQError> {
-    return this.recv("message", noblock) as Effect.Effect<ReadonlyArray<Uint8Array>, ZMQError>
-  }
-
-  /** Waits for at least one message, then takes every message ready (in the inbox or in ZeroMQ), up to `max`. */
-  recvBatch(max: number, noblock: boolean): Effect.Effect<ReadonlyArray<ReadonlyArray<Uint8Array>>, ZMQError> {
-    return this.recv("batch", noblock, Math.max(1, Math.floor(max))) as Effect.Effect<
-      ReadonlyArray<ReadonlyArray<Uint8Array>>,
-      ZMQError
-    >
-  }
-
-  /**
-   * Like `recvBatch`, but the messages are appended to `target` in the take step itself and the count is returned:
-   * a caller that owns `target` (and gives its leftovers back with `requeue`) never holds a message in flight.
-   */
-  recvInto(
-    target: Array<ReadonlyArray<Uint8Array>>,
-    max: number,
-    noblock: boolean
-  ): Effect.Effect<number, ZMQError> {
-    return this.recv("batch", noblock, Math.max(1, Math.floor(max)), target) as Effect.Effect<number, ZMQError>
-  }
-
-  /** Puts whole messages back at the front of the inbox, in order, for the next receiver. */
-  requeue(messages: ReadonlyArray<ReadonlyArray<Uint8Array>>): void {
-    if (this.closedError || messages.length === 0) return
-    this.inbox.unshift(...messages.map((frames): InboxMessage => ({ frames, properties: undefined, next: 0 })))
-    this.dispatchRecv()
-    this.wakeProbes(0)
-    this.updateArm()
-  }
-
-  private recv(
-    mode: RecvMode,
-    noblock: boolean,
-    want = 1,
-    target?: Array<ReadonlyArray<Uint8Array>>
-  ): Effect.Effect<unknown, ZMQError> {
-    return Effect.suspend(() => {
-      if (this.closedError) return Effect.fail(this.closedError)
-      if (this.recvWaiters.length === 0 && this.inbox.length >= want) {
-        return this.budget(Effect.sync(() => this.take(mode, want, target)))
-      }
-      if (noblock) {
-        if (this.recvWaiters.length > 0 || this.receiving) return Effect.fail(this.again("recv"))
-        if (!this.backend.needsRealAttempt) {
-          const events = this.readEvents("recv")
-          if (typeof events !== "number") return Effect.fail(events)
-          if ((events & Events.POLLIN) === 0) return Effect.fail(this.again("recv"))
-        }
-      }
-      return this.budget(this.waitRecv(mode, noblock, want, target))
-    })
-  }
-
-  private waitRecv(
-    mode: RecvMode,
-    noblock: boolean,
-    want: number,
-    target: Array<ReadonlyArray<Uint8Array>> | undefined
-  ): Effect.Effect<unknown, ZMQError> {
-    const wait = Effect.callback<unknown, ZMQError>((resume) => {
-      const waiter: RecvWaiter = { mode, want, target, noblock, resume, active: true }
-      this.recvWaiters.push(waiter)
-      this.pumpRecv()
-      return Effect.sync(() => this.cancelRecv(waiter))
-    })
-    return noblock ? wait : this.withTimeout(wait, this.options.receiveTimeout?.(), "recv")
-  }
-
-  private cancelRecv(waiter: RecvWaiter): void {
-    if (!waiter.active) return
-    waiter.active = false
-    const index = this.recvWaiters.indexOf(waiter)
-    if (index >= 0) this.recvWaiters.splice(index, 1)
-    this.updateArm()
-  }
-
-  /** Runs in the receiving fiber, synchronously: the only place a message leaves the inbox. */
-  private take(mode: RecvMode, want: number, target?: Array<ReadonlyArray<Uint8Array>>): unknown {
-    if (mode === "batch") {
-      const count = Math.min(want, this.inbox.length)
-      if (target !== undefined) {
-        for (let i = 0; i < count; i++) target.push(this.take("message", 1) as ReadonlyArray<Uint8Array>)
-        return count
-      }
-      const batch: Array<ReadonlyArray<Uint8Array>> = new Array(count)
-      for (let i = 0; i < count; i++) batch[i] = this.take("message", 1) as ReadonlyArray<Uint8Array>
-      return batch
-    }
-    const message = this.inbox[0]
-    if (mode === "frame") {
-      const bytes = message.frames[message.next++]
-      const more = message.next < message.frames.length
-      if (!more) this.inbox.shift()
-      this.lastMore = more
-      return { bytes, more, properties: message.properties ?? emptyProperties } satisfies ReceivedFrame
-    }
-    this.inbox.shift()
-    this.lastMore = false
-    return message.next === 0 ? message.frames : message.frames.slice(message.next)
-  }
-
-  /** Whether the last frame handed out by `recvFrame` has more frames after it (RCVMORE). */
+  /** Whether the last frame handed out has more frames after it (RCVMORE). */
   get rcvMore(): boolean {
     return this.lastMore
   }
 
-  private dispatchRecv(): void {
-    if (this.dispatchingRecv) {
-      this.redispatchRecv = true
-      return
-    }
-    this.dispatchingRecv = true
-    try {
-      do {
-        this.redispatchRecv = false
-        while (this.inbox.length > 0 && this.recvWaiters.length > 0) {
-          const waiter = this.recvWaiters.shift()!
-          if (!waiter.active) continue
-          waiter.active = false
-          // the fiber runs now, synchronously, and takes its message from the inbox in its own step
-          waiter.resume(Effect.suspend(() =>
-            this.inbox.length > 0
-              ? Effect.succeed(this.take(waiter.mode, waiter.want, waiter.target))
-              : this.recv(waiter.mode, waiter.noblock, waiter.want, waiter.target)
-          ))
-        }
-      } while (this.redispatchRecv)
-    } finally {
-      this.dispatchingRecv = false
-    }
+  // ---------------------------------------------------------------------------------------------------------------
+  // receiving
+
+  /**
+   * Receives one frame (`"bytes"`, or `"frame"` with its properties) or one whole message (`"message"`), mapped by
+   * `transform` inside the step that takes it. Lazy: nothing is attempted before the Effect runs.
+   */
+  recv<A = RecvResult>(
+    mode: RecvMode,
+    noblock: boolean,
+    retry?: Schedule.Schedule<unknown, ZMQError> | undefined,
+    transform?: ((result: RecvResult) => A) | undefined
+  ): Effect.Effect<A, ZMQError> {
+    return Effect.suspend(() => this.recvNow(mode, noblock, retry, transform))
   }
 
-  private pumpRecv(readable = false): void {
-    if (this.receiving || this.closedError) return
-    this.dispatchRecv()
-    // a fiber resumed by the dispatch may already have started the next attempt
-    if (this.receiving || this.closedError) return
-    if (this.recvWaiters.length === 0) {
-      this.updateArm()
-      return
-    }
-    // The last attempt met EAGAIN (or, on REQ/REP, this receive follows a send, so EFSM cannot surface): ask EVENTS
-    // first, which costs less than an attempt that fails. NOBLOCK receivers still get their one real attempt.
-    if (!readable && this.recvStarved && (!this.backend.needsRealAttempt || this.lastWasSend) &&
-      !this.recvWaiters.some((waiter) => waiter.noblock)) {
-      const events = this.readEvents("recv")
-      if (typeof events !== "number") return this.fail(events)
-      if ((events & Events.POLLOUT) !== 0 && this.sendWaiters.length > 0) this.dispatchSend()
-      if ((events & Events.POLLIN) === 0) return this.updateArm()
-      // a message was there without waiting: messages are flowing, attempt directly again
-      this.recvStarved = false
-      if (this.receiving || this.closedError) return
-    }
-    this.attemptReceive(0)
+  /** `recv`, to be called inside the receiving fiber's own step. */
+  recvNow<A = RecvResult>(
+    mode: RecvMode,
+    noblock: boolean,
+    retry?: Schedule.Schedule<unknown, ZMQError> | undefined,
+    transform?: ((result: RecvResult) => A) | undefined
+  ): Effect.Effect<A, ZMQError> {
+    return new Operation<A>(this, this.receivers, "recv", noblock, retry ?? this.options.retry?.(), this.options.receiveTimeout?.(), (op) => {
+      op.enter()
+      const result = this.attemptRecv(mode)
+      if (result === NOT_READY) throw NOT_READY
+      op.done()
+      if (result instanceof ZMQError) throw result
+      return transform === undefined ? result as A : transform(result)
+    }).run()
   }
 
-  private attemptReceive(eagerRetries: number): void {
-    this.receiving = true
-    this.updateArm()
-    let pending: PromiseLike<ReadonlyArray<unknown>>
-    try {
-      pending = this.backend.receive()
-    } catch (error) {
-      this.receiving = false
-      this.onReceiveFailed(error, eagerRetries)
-      return
-    }
-    pending.then(
-      (message) => {
-        this.receiving = false
-        this.lastWasSend = false
-        if (this.closedError) return
-        this.inbox.push(toInboxMessage(message))
-        const head = this.recvWaiters[0]
-        if (head !== undefined && head.want > this.inbox.length) {
-          // a batch: keep taking what is ready before handing it over
-          return this.attemptReceive(0)
+  /**
+   * Waits for at least one message, then appends to `target`, in the same step, every whole message ready (up to
+   * `max`), and succeeds with how many. The caller owns `target` and gives back what it does not use (`requeue`).
+   */
+  recvInto(target: Array<ReadonlyArray<Uint8Array>>, max: number, noblock: boolean): Effect.Effect<number, ZMQError> {
+    const want = Math.max(1, Math.floor(max))
+    return Effect.suspend(() =>
+      new Operation<number>(this, this.receivers, "recv", noblock, undefined, this.options.receiveTimeout?.(), (op) => {
+        op.enter()
+        let count = 0
+        while (count < want) {
+          const message = this.attemptRecv("message")
+          if (message === NOT_READY) break
+          if (message instanceof ZMQError) {
+            if (count > 0) break // the next attempt reports it
+            op.done()
+            throw message
+          }
+          target.push(message as ReadonlyArray<Uint8Array>)
+          count++
         }
-        this.dispatchRecv()
-        if (this.sendWaiters.length > 0 || this.probes.length > 0) this.poke()
-        this.pumpRecv()
-      },
-      (error) => {
-        this.receiving = false
-        if (this.closedError) return
-        this.onReceiveFailed(error, eagerRetries)
-      }
+        if (count === 0) throw NOT_READY
+        op.done()
+        return count
+      }).run()
     )
   }
 
-  private onReceiveFailed(cause: unknown, eagerRetries: number): void {
-    const error = this.backend.mapError(cause, "recv")
-    if (error.code === "EAGAIN" && this.inbox.length > 0) {
-      // the end of a batch: hand over what was taken
-      this.dispatchRecv()
-      if (this.recvWaiters.length === 0) return this.updateArm()
+  /** Puts whole messages back at the front, in order, for the next receiver. */
+  requeue(messages: ReadonlyArray<ReadonlyArray<Uint8Array>>): void {
+    if (this.state._tag === "Closed" || messages.length === 0) return
+    this.returned.unshift(...messages.map((frames): Returned => ({ frames, next: 0 })))
+    this.schedulePoke()
+  }
+
+  /** One synchronous receive: a frame, a whole message, `NOT_READY` (EAGAIN), or the error. */
+  private attemptRecv(mode: RecvMode): RecvResult | ZMQError | typeof NOT_READY {
+    if (this.returned.length > 0) return this.takeReturned(mode)
+    const binding = this.binding
+    const handle = this.handle
+    const first = binding.recv(handle, DONTWAIT, mode === "frame")
+    if (typeof first === "number") return first === this.eagain ? NOT_READY : this.errorOf(first, "recv")
+    if (mode !== "message") {
+      this.lastMore = binding.more()
+      if (mode === "bytes") return first
+      this.lastProperties = binding.lastProperties() as Readonly<Record<string, unknown>>
+      return Frame.make(first, { more: this.lastMore, properties: this.lastProperties })
     }
-    if (error.code === "EAGAIN") {
-      this.recvStarved = true
-      // NOBLOCK receivers asked for one attempt and got its answer
-      for (let i = this.recvWaiters.length - 1; i >= 0; i--) {
-        const waiter = this.recvWaiters[i]
-        if (!waiter.noblock) continue
-        this.recvWaiters.splice(i, 1)
-        waiter.active = false
-        waiter.resume(Effect.fail(error))
-      }
-      if (this.recvWaiters.length === 0) return this.updateArm()
-      // the attempt may have consumed the fd's edge: look again in this same step before waiting
-      const events = this.readEvents("recv")
-      if (typeof events !== "number") return this.fail(events)
-      if ((events & Events.POLLOUT) !== 0 && this.sendWaiters.length > 0) this.dispatchSend()
-      if ((events & Events.POLLIN) !== 0 && eagerRetries < EAGER_RETRIES && !this.receiving && !this.closedError) {
-        return this.attemptReceive(eagerRetries + 1)
-      }
-      return this.updateArm()
+    if (!binding.more()) {
+      this.lastMore = false
+      return [first]
     }
-    if (error.code === "ETERM" || error.code === "ENOTSOCK") return this.fail(error)
-    // an error of this attempt (EFSM, …) belongs to the receiver it was made for
-    const waiter = this.recvWaiters.shift()
-    if (waiter) {
-      waiter.active = false
-      waiter.resume(Effect.fail(error))
+    // the rest of a message is there as soon as its first frame is (libzmq delivers messages whole)
+    const frames = [first]
+    for (;;) {
+      const next = binding.recv(handle, DONTWAIT, false)
+      if (typeof next === "number") return this.errorOf(next, "recv")
+      frames.push(next)
+      if (!binding.more()) break
     }
-    this.pumpRecv()
+    this.lastMore = false
+    return frames
+  }
+
+  private takeReturned(mode: RecvMode): RecvResult {
+    const message = this.returned[0]
+    if (mode === "message") {
+      this.returned.shift()
+      this.lastMore = false
+      return message.next === 0 ? message.frames : message.frames.slice(message.next)
+    }
+    const bytes = message.frames[message.next++]
+    const more = message.next < message.frames.length
+    if (!more) this.returned.shift()
+    this.lastMore = more
+    return mode === "bytes" ? bytes : Frame.make(bytes, { more })
   }
 
   // ---------------------------------------------------------------------------------------------------------------
   // sending
 
+  /** Sends one whole message. Lazy: nothing is attempted before the Effect runs. */
   send(
     frames: ReadonlyArray<Uint8Array>,
     noblock: boolean,
-    properties?: Readonly<Record<string, unknown>>
+    options?: SendOptions | undefined,
+    retry?: Schedule.Schedule<unknown, ZMQError> | undefined
   ): Effect.Effect<void, ZMQError> {
-    return Effect.suspend(() => {
-      if (this.closedError) return Effect.fail(this.closedError)
-      const message: Outgoing = { frames, properties }
-      if (this.sendWaiters.length > 0) {
-        return noblock ? Effect.fail(this.again("send")) : this.waitSend(message, false)
-      }
-      // not `budget(attemptSend(...))`: the attempt sends when it is called, so a yield placed after it could let
-      // the fiber be interrupted after the message was sent
-      return this.budgetThen(() => this.attemptSend(message, noblock, true))
-    })
+    return Effect.suspend(() => this.sendNow(frames, noblock, options, retry))
   }
 
-  private attemptSend(message: Outgoing, noblock: boolean, first: boolean): Effect.Effect<void, ZMQError> {
-    if (this.closedError) return Effect.fail(this.closedError)
-    if (this.backend.sendIsPredictable) {
-      // PUB-like sockets drop instead of refusing: a send always succeeds, so EVENTS need not be asked
-      const events = this.backend.alwaysWritable ? Events.POLLOUT : this.readEvents("send")
-      if (typeof events !== "number") return Effect.fail(events)
-      if ((events & Events.POLLOUT) !== 0) {
-        // EVENTS said writable: this DONTWAIT send is accepted, and the Effect completes in this same step
-        let pending: PromiseLike<void>
-        try {
-          pending = this.backend.send(message.frames, message.properties)
-        } catch (error) {
-          return Effect.fail(this.backend.mapError(error, "send"))
-        }
-        pending.then(undefined, this.onUnexpectedSendFailure)
-        this.afterSend()
-        return Effect.void
-      }
-      if (!(first && this.backend.needsRealAttempt)) {
-        return noblock ? Effect.fail(this.again("send")) : this.waitSend(message, !first)
-      }
-    }
-    // the outcome is only known when the binding's promise settles: wait for it without being interrupted
-    return Effect.uninterruptible(Effect.callback<void, ZMQError>((resume) => {
-      let pending: PromiseLike<void>
-      try {
-        pending = this.backend.send(message.frames, message.properties)
-      } catch (error) {
-        return resume(Effect.fail(this.backend.mapError(error, "send")))
-      }
-      pending.then(
-        () => {
-          this.afterSend()
-          resume(Effect.void)
-        },
-        (error) => resume(Effect.fail(this.backend.mapError(error, "send")))
-      )
-    })).pipe(
-      Effect.catchIf(
-        (error) => error.code === "EAGAIN" && !noblock && !this.closedError,
-        () => this.waitSend(message, !first)
-      )
-    )
+  /** `send`, to be called inside the sending fiber's own step. */
+  sendNow(
+    frames: ReadonlyArray<Uint8Array>,
+    noblock: boolean,
+    options?: SendOptions | undefined,
+    retry?: Schedule.Schedule<unknown, ZMQError> | undefined
+  ): Effect.Effect<void, ZMQError> {
+    return new Operation<void>(this, this.senders, "send", noblock, retry ?? this.options.retry?.(), this.options.sendTimeout?.(), (op) => {
+      op.enter()
+      const status = frames.length === 1 && options === undefined
+        ? this.binding.send(this.handle, frames[0], DONTWAIT)
+        : this.binding.sendMessage(this.handle, frames, DONTWAIT, options)
+      if (status === this.eagain) throw NOT_READY
+      op.done()
+      if (status !== 0) throw this.errorOf(status, "send")
+    }).run()
   }
 
   /**
-   * Sends a batch of messages in as few steps as possible: each step hands ZeroMQ every message it accepts now and
-   * completes in that same step; at the high-water mark the fiber waits for POLLOUT and goes on with the rest. An
-   * interruption while waiting leaves the rest unsent (what was sent was sent by an earlier, completed step).
+   * Sends messages in as few steps as possible: each step hands libzmq every message it accepts now and completes in
+   * that same step; at the high-water mark the fiber waits (as `send` does, `SNDTIMEO` included) and goes on with the
+   * rest. An interruption while waiting leaves the rest unsent.
    */
   sendBatch(messages: ReadonlyArray<ReadonlyArray<Uint8Array>>): Effect.Effect<void, ZMQError> {
+    let next = 0
+    const step = (): Effect.Effect<void, ZMQError> =>
+      new Operation<boolean>(this, this.senders, "send", false, undefined, this.options.sendTimeout?.(), (op) => {
+        op.enter()
+        const from = next
+        while (next < messages.length) {
+          const frames = messages[next]
+          const status = frames.length === 1
+            ? this.binding.send(this.handle, frames[0], DONTWAIT)
+            : this.binding.sendMessage(this.handle, frames, DONTWAIT)
+          if (status === 0) {
+            next++
+            continue
+          }
+          if (status === this.eagain) break
+          op.done()
+          throw this.errorOf(status, "send")
+        }
+        if (next === from) throw NOT_READY
+        op.done()
+        return next >= messages.length
+      }).run().pipe(Effect.flatMap((finished) => finished ? Effect.void : step()))
     return Effect.suspend(() => {
-      if (this.closedError) return Effect.fail(this.closedError)
-      const sendMany = this.backend.sendMany
-      if (sendMany === undefined || !this.backend.sendIsPredictable || this.sendWaiters.length > 0) {
-        return Effect.forEach(messages, (frames) => this.send(frames, false), { discard: true })
-      }
-      const step = (from: number): Effect.Effect<void, ZMQError> => {
-        if (this.closedError) return Effect.fail(this.closedError)
-        const { error, sent } = sendMany(from === 0 ? messages : messages.slice(from))
-        if (sent > 0) this.afterSend()
-        if (error === undefined) return Effect.void
-        const mapped = this.backend.mapError(error, "send")
-        if (mapped.code !== "EAGAIN") return Effect.fail(mapped)
-        return Effect.flatMap(this.waitWritable(), () => step(from + sent))
-      }
-      return this.budgetThen(() => step(0))
+      next = 0
+      return messages.length === 0 ? Effect.void : step()
     })
   }
 
-  private waitWritable(): Effect.Effect<void, ZMQError> {
+  // ---------------------------------------------------------------------------------------------------------------
+  // used by Operation
+
+  /** Whether an operation may attempt now: nobody waits ahead of it in its direction. */
+  canAttempt(queue: Array<Waiter>, waiter: Waiter | undefined): boolean {
+    return waiter === undefined ? queue.length === 0 : queue[0] === waiter
+  }
+
+  /** Every `BURST` operations that completed without waiting, the next one yields to the event loop first. */
+  shouldYield(): boolean {
+    if (++this.burst < BURST) return false
+    this.burst = 0
+    return true
+  }
+
+  /** After a completed attempt: wake others later if the operation may have consumed the fd's edge. */
+  afterAttempt(): void {
+    if (this.receivers.length > 0 || this.senders.length > 0 || this.probes.length > 0) this.schedulePoke()
+  }
+
+  /** Queues a waiter at the back (a new operation) or, if it had left the queue after its turn, at the front. */
+  enqueue(queue: Array<Waiter>, waiter: Waiter, front: boolean): void {
+    if (waiter.queued) return
+    waiter.queued = true
+    if (front) queue.unshift(waiter)
+    else queue.push(waiter)
+  }
+
+  /**
+   * Suspends until the engine wakes this waiter (or the engine closes). Interrupted (or beaten by a timeout or a
+   * schedule's delay), the waiter leaves its queue; if it had been woken, the next one is looked at.
+   */
+  park(queue: Array<Waiter>, waiter: Waiter): Effect.Effect<void, ZMQError> {
     return Effect.callback<void, ZMQError>((resume) => {
-      const waiter: SendWaiter = { resume, active: true }
-      this.sendWaiters.push(waiter)
-      this.poke()
-      return Effect.sync(() => this.cancelSend(waiter))
+      if (this.state._tag === "Closed") return resume(Effect.fail(this.state.error))
+      waiter.resume = resume
+      waiter.woken = false
+      this.reconcile()
+      return Effect.sync(() => {
+        waiter.resume = undefined
+        waiter.woken = false
+        this.leave(queue, waiter)
+        this.schedulePoke()
+      })
     })
   }
 
-  private readonly onUnexpectedSendFailure = () => {
-    this.unexpectedSendFailures++
+  /** Takes a waiter out of its queue (its operation completed, failed, timed out or was interrupted). */
+  leave(queue: Array<Waiter>, waiter: Waiter): void {
+    if (!waiter.queued) return
+    waiter.queued = false
+    const index = queue.indexOf(waiter)
+    if (index < 0) return
+    queue.splice(index, 1)
+    waiter.resume = undefined
+    // the next one in line may be able to proceed now
+    if (index === 0 && queue.length > 0) this.schedulePoke()
+    this.reconcile()
   }
 
-  private waitSend(message: Outgoing, front: boolean): Effect.Effect<void, ZMQError> {
-    const wait = Effect.callback<void, ZMQError>((resume) => {
-      const waiter: SendWaiter = { resume, active: true }
-      if (front) this.sendWaiters.unshift(waiter)
-      else this.sendWaiters.push(waiter)
-      // the failed attempt may have consumed the fd's edge: look again in this same step
-      this.poke()
-      return Effect.sync(() => this.cancelSend(waiter))
-    })
-    return this.withTimeout(wait, this.options.sendTimeout?.(), "send").pipe(
-      Effect.flatMap(() => this.attemptSend(message, false, false))
-    )
+  /** After a fruitless attempt by a woken waiter: it waits again, keeping the head; look again before sleeping. */
+  rewait(waiter: Waiter): void {
+    waiter.woken = false
+    this.schedulePoke()
   }
 
-  private cancelSend(waiter: SendWaiter): void {
-    if (!waiter.active) return
-    waiter.active = false
-    const index = this.sendWaiters.indexOf(waiter)
-    if (index >= 0) this.sendWaiters.splice(index, 1)
-    this.updateArm()
+  again(operation: string): ZMQError {
+    return ZMQError.make("EAGAIN", operation, undefined, undefined, this.eagain)
   }
 
-  private afterSend(): void {
-    this.lastWasSend = true
-    if (this.sendWaiters.length > 0 || this.probes.length > 0 || (this.recvWaiters.length > 0 && !this.receiving)) {
-      this.poke()
-    }
+  private needsPoke(): boolean {
+    return this.receivers.length > 0 || this.senders.length > 0 || this.probes.length > 0
   }
 
-  /** Wakes the first sender; it retries in its own step, and its success pokes the next one. */
-  private dispatchSend(): void {
-    if (this.dispatchingSend) {
-      this.redispatchSend = true
-      return
-    }
-    this.dispatchingSend = true
-    try {
-      do {
-        this.redispatchSend = false
-        const waiter = this.sendWaiters.shift()
-        if (waiter === undefined) break
-        waiter.active = false
-        waiter.resume(Effect.void)
-      } while (this.redispatchSend && this.sendWaiters.length > 0)
-    } finally {
-      this.dispatchingSend = false
-    }
+  private schedulePoke(): void {
+    if (this.pokeScheduled || this.state._tag === "Closed") return
+    this.pokeScheduled = true
+    queueMicrotask(this.runPoke)
+  }
+
+  private readonly runPoke = (): void => {
+    this.pokeScheduled = false
+    this.poke()
   }
 
   // ---------------------------------------------------------------------------------------------------------------
   // readiness
 
-  /**
-   * Waits until the socket is ready for any of `mask` (POLLIN: a message can be received; POLLOUT: one can be sent)
-   * and succeeds with the ready events, consuming nothing. With `noblock`, answers at once (possibly 0).
-   */
-  ready(mask: number, noblock: boolean): Effect.Effect<number, ZMQError> {
-    return Effect.suspend(() => {
-      if (this.closedError) return Effect.fail(this.closedError)
-      const now = this.readyNow()
-      if (typeof now !== "number") return Effect.fail(now)
-      if ((now & mask) !== 0 || noblock) return Effect.succeed(now & mask)
-      return Effect.callback<number, ZMQError>((resume) => {
-        const probe: Probe = { mask, resume, active: true }
-        this.probes.push(probe)
-        this.updateArm()
-        return Effect.sync(() => {
-          if (!probe.active) return
-          probe.active = false
-          const index = this.probes.indexOf(probe)
-          if (index >= 0) this.probes.splice(index, 1)
-          this.updateArm()
-        })
-      })
-    })
-  }
-
-  /** The events ready now, counting messages already taken into the inbox as POLLIN. Wakes waiters. */
-  private readyNow(): number | ZMQError {
-    const events = this.readEvents("poll")
-    if (typeof events !== "number") return events
-    this.wake(events)
-    return this.inbox.length > 0 ? events | Events.POLLIN : events
-  }
-
-  private wakeProbes(events: number): void {
-    if (this.probes.length === 0) return
-    const ready = this.inbox.length > 0 ? events | Events.POLLIN : events
-    for (const probe of this.probes.slice()) {
-      if (!probe.active || (probe.mask & ready) === 0) continue
-      probe.active = false
-      this.probes.splice(this.probes.indexOf(probe), 1)
-      probe.resume(Effect.succeed(probe.mask & ready))
-    }
-  }
-
-  /** Reads EVENTS (retrying EINTR) and wakes every waiter whose condition holds: the fd's edge may be gone. */
-  events(operation = "getOption(EVENTS)"): Effect.Effect<number, ZMQError> {
-    return Effect.suspend(() => {
-      if (this.closedError) return Effect.fail(this.closedError)
-      const events = this.readEvents(operation)
-      if (typeof events !== "number") return Effect.fail(events)
-      this.wake(events)
-      // a message already taken from ZeroMQ (kept after an interrupted take) can be received without waiting
-      return Effect.succeed(this.inbox.length > 0 ? events | Events.POLLIN : events)
-    })
-  }
-
-  /** Called by the fd watch: the event loop has turned, so the burst budget starts again. */
+  /** Called by the fd watch (a new event-loop turn, so the burst budget starts again). */
   readonly onSignal = (): void => {
     this.burst = 0
     this.poke()
   }
 
-  /** Called by the fd watch and after operations: look at EVENTS and wake whoever can proceed. */
+  /** Reads EVENTS and wakes the head waiter of each direction that is ready, and the probes. Never inside an attempt. */
   readonly poke = (): void => {
-    if (this.closedError) return
-    const events = this.readEvents("poll")
-    if (typeof events !== "number") return this.fail(events)
+    if (this.state._tag === "Closed" || !this.needsPoke()) return this.reconcile()
+    const events = this.readEvents()
+    if (events instanceof ZMQError) return this.fail(events)
     this.wake(events)
   }
 
   private wake(events: number): void {
-    if ((events & Events.POLLIN) !== 0 && this.recvWaiters.length > 0 && !this.receiving) this.pumpRecv(true)
-    if ((events & Events.POLLOUT) !== 0 && this.sendWaiters.length > 0) this.dispatchSend()
-    this.wakeProbes(events)
-    this.updateArm()
-  }
-
-  private readEvents(operation: string): number | ZMQError {
-    for (let i = 0;; i++) {
-      try {
-        return this.backend.events()
-      } catch (cause) {
-        const error = this.backend.mapError(cause, operation)
-        if (error.code === "EINTR" && i < EINTR_RETRIES) continue
-        return error
+    const readable = (events & Events.POLLIN) !== 0 || this.returned.length > 0
+    if (readable) this.wakeHead(this.receivers)
+    if ((events & Events.POLLOUT) !== 0) this.wakeHead(this.senders)
+    if (this.probes.length > 0) {
+      const ready = readable ? events | Events.POLLIN : events
+      for (const probe of this.probes.slice()) {
+        if ((probe.mask & ready) === 0) continue
+        this.probes.splice(this.probes.indexOf(probe), 1)
+        probe.resume(Effect.succeed(probe.mask & ready))
       }
     }
+    this.reconcile()
   }
 
-  private updateArm(): void {
-    const wanted = !this.closedError &&
-      ((this.recvWaiters.length > 0 && !this.receiving) || this.sendWaiters.length > 0 || this.probes.length > 0)
-    if (wanted === this.armed || this.watch === undefined) return
-    this.armed = wanted
+  private wakeHead(queue: Array<Waiter>): void {
+    const head = queue[0]
+    if (head === undefined || head.woken || head.resume === undefined) return
+    const resume = head.resume
+    head.resume = undefined
+    head.woken = true
+    // the fiber runs now and makes its attempt in its own step
+    resume(Effect.void)
+  }
+
+  /**
+   * Waits until the socket is ready for any of `mask` (POLLIN, POLLOUT) and succeeds with the ready bits, consuming
+   * nothing. With `noblock`, answers at once (possibly 0).
+   */
+  ready(mask: number, noblock: boolean): Effect.Effect<number, ZMQError> {
+    return Effect.suspend(() => {
+      if (this.state._tag === "Closed") return Effect.fail(this.state.error)
+      const events = this.readEvents()
+      if (events instanceof ZMQError) return Effect.fail(events)
+      if (this.needsPoke()) this.schedulePoke()
+      const now = this.returned.length > 0 ? events | Events.POLLIN : events
+      if ((now & mask) !== 0 || noblock) return Effect.succeed(now & mask)
+      return Effect.callback<number, ZMQError>((resume) => {
+        if (this.state._tag === "Closed") return resume(Effect.fail(this.state.error))
+        const probe: Probe = { mask, resume }
+        this.probes.push(probe)
+        this.reconcile()
+        return Effect.sync(() => {
+          const index = this.probes.indexOf(probe)
+          if (index >= 0) this.probes.splice(index, 1)
+          this.reconcile()
+        })
+      })
+    })
+  }
+
+  /** Reads EVENTS (counting given-back messages as POLLIN); waiters that can now proceed are woken after this step. */
+  events(operation: string): Effect.Effect<number, ZMQError> {
+    return Effect.suspend(() => {
+      if (this.state._tag === "Closed") return Effect.fail(this.state.error)
+      const events = this.readEvents(operation)
+      if (events instanceof ZMQError) return Effect.fail(events)
+      if (this.needsPoke()) this.schedulePoke()
+      return Effect.succeed(this.returned.length > 0 ? events | Events.POLLIN : events)
+    })
+  }
+
+  private readEvents(operation = "poll"): number | ZMQError {
+    const events = this.binding.events(this.handle)
+    return events >= 0 ? events : this.errorOf(-events, operation)
+  }
+
+  /** The one place that starts and stops the fd watch: it runs exactly while someone waits. */
+  private reconcile(): void {
+    const wanted = this.state._tag === "Open" &&
+      (this.receivers.length > 0 || this.senders.length > 0 || this.probes.length > 0)
+    if (wanted === this.watching || this.watch === undefined) return
+    this.watching = wanted
     if (wanted) this.watch.start()
     else this.watch.stop()
   }
 
   // ---------------------------------------------------------------------------------------------------------------
-  // life cycle and helpers
+  // life cycle
 
-  /** Fails every waiter with `error` and refuses every later operation with it; releases the fd watch. */
+  /** Closes the engine: every waiter fails with `error` at once, and every later operation; the watch is released. */
   fail(error: ZMQError): void {
-    if (this.closedError) return
-    this.closedError = error
-    this.inbox.length = 0
-    const receivers = this.recvWaiters.splice(0)
-    const senders = this.sendWaiters.splice(0)
+    if (this.state._tag === "Closed") return
+    this.state = { _tag: "Closed", error }
+    this.returned.length = 0
+    const waiters = [...this.receivers.splice(0), ...this.senders.splice(0)]
     const probes = this.probes.splice(0)
-    this.armed = false
+    this.watching = false
     this.watch?.close()
-    for (const waiter of receivers) {
-      if (!waiter.active) continue
-      waiter.active = false
-      waiter.resume(Effect.fail(error))
+    for (const waiter of waiters) {
+      waiter.queued = false
+      const resume = waiter.resume
+      waiter.resume = undefined
+      resume?.(Effect.fail(error))
     }
-    for (const waiter of [...senders, ...probes]) {
-      if (!waiter.active) continue
-      waiter.active = false
-      waiter.resume(Effect.fail(error))
-    }
+    for (const probe of probes) probe.resume(Effect.fail(error))
   }
 
   stats(): GreenStats {
     return {
-      receivers: this.recvWaiters.length,
-      senders: this.sendWaiters.length,
+      receivers: this.receivers.length,
+      senders: this.senders.length,
       probes: this.probes.length,
-      inbox: this.inbox.length,
-      watching: this.armed,
-      receiving: this.receiving
+      inbox: this.returned.length,
+      watching: this.watching,
+      receiving: false
     }
   }
 
-  private again(operation: string): ZMQError {
-    return ZMQError.make("EAGAIN", operation)
-  }
-
-  /** Before an operation that completes without waiting: every `BURST` of them, let the event loop turn once. */
-  private budget<A>(effect: Effect.Effect<A, ZMQError>): Effect.Effect<A, ZMQError> {
-    if (++this.burst < BURST) return effect
-    this.burst = 0
-    return Effect.andThen(Effect.yieldNow, effect)
-  }
-
-  /** `budget` for an attempt that acts as soon as it is called: when a yield is due, the attempt runs after it. */
-  private budgetThen<A>(attempt: () => Effect.Effect<A, ZMQError>): Effect.Effect<A, ZMQError> {
-    if (++this.burst < BURST) return attempt()
-    this.burst = 0
-    return Effect.andThen(Effect.yieldNow, Effect.suspend(attempt))
-  }
-
-  private withTimeout<A>(
-    wait: Effect.Effect<A, ZMQError>,
-    millis: number | undefined,
-    operation: string
-  ): Effect.Effect<A, ZMQError> {
-    if (millis === undefined || millis < 0) return wait
-    return Effect.timeoutOrElse(wait, {
-      duration: millis,
-      orElse: () => Effect.fail(ZMQError.make("EAGAIN", operation, `${operation} timed out after ${millis} ms`))
-    })
+  errorOf(errno: number, operation: string): ZMQError {
+    return ZMQError.fromErrno(errno, operation, this.binding)
   }
 }
 
-const toInboxMessage = (message: ReadonlyArray<unknown>): InboxMessage => {
-  const last = message[message.length - 1]
-  if (message.length > 1 && !isBytes(last)) {
-    return { frames: message.slice(0, -1) as Array<Uint8Array>, properties: last as Record<string, unknown>, next: 0 }
+/** The defect an attempt throws when libzmq said `EAGAIN` (or others wait ahead): never seen outside the engine. */
+const isNotReady = (u: unknown): boolean => u === NOT_READY
+
+/**
+ * The life of one `recv`/`send`: its attempts run in `Effect.sync`, so a value taken from libzmq goes straight to the
+ * caller's continuation, with no step in between where the fiber could yield and be interrupted; a failed attempt
+ * throws (`NOT_READY` or the `ZMQError`) and `onCause` decides: fail, or wait for the engine to wake it and attempt
+ * again. Waiting is the only interruptible part, and it has taken nothing.
+ */
+class Operation<A> {
+  private waiter: Waiter | undefined = undefined
+  private step: ((now: number, input: ZMQError) => Effect.Effect<[unknown, Duration.Duration], unknown>) | undefined
+  private deadline: number | undefined = undefined
+  private readonly engine: GreenSocket
+  private readonly queue: Array<Waiter>
+  private readonly name: string
+  private readonly noblock: boolean
+  private readonly schedule: Schedule.Schedule<unknown, ZMQError> | undefined
+  private readonly timeout: number | undefined
+  private readonly attemptEffect: Effect.Effect<A, ZMQError>
+
+  constructor(
+    engine: GreenSocket,
+    queue: Array<Waiter>,
+    name: string,
+    noblock: boolean,
+    schedule: Schedule.Schedule<unknown, ZMQError> | undefined,
+    timeout: number | undefined,
+    attempt: (op: Operation<A>) => A
+  ) {
+    this.engine = engine
+    this.queue = queue
+    this.name = name
+    this.noblock = noblock
+    this.schedule = schedule
+    this.timeout = timeout === undefined || timeout < 0 ? undefined : timeout
+    this.attemptEffect = Effect.catchCause(Effect.sync(() => attempt(this)), this.onCause)
   }
-  return { frames: message as ReadonlyArray<Uint8Array>, properties: undefined, next: 0 }
+
+  /** The Effect of the operation: its first attempt (after a yield, every `BURST` operations). */
+  run(): Effect.Effect<A, ZMQError> {
+    return this.engine.shouldYield() ? Effect.andThen(Effect.yieldNow, this.attemptEffect) : this.attemptEffect
+  }
+
+  /** At the start of each attempt: refuse on a closed engine, queue behind earlier waiters. */
+  enter(): void {
+    const closed = this.engine.closedError
+    if (closed !== undefined) {
+      this.done()
+      throw closed
+    }
+    if (!this.engine.canAttempt(this.queue, this.waiter)) throw NOT_READY
+  }
+
+  /** The attempt completed (with a value or an error): leave the queue, wake others later. */
+  done(): void {
+    if (this.waiter !== undefined) {
+      this.engine.leave(this.queue, this.waiter)
+      this.waiter = undefined
+    }
+    this.engine.afterAttempt()
+  }
+
+  private readonly onCause = (cause: Cause.Cause<never>): Effect.Effect<A, ZMQError> => {
+    const reason = cause.reasons.length === 1 ? cause.reasons[0] : undefined
+    if (reason === undefined || reason._tag !== "Die") return Effect.failCause(cause)
+    const defect = reason.defect
+    if (defect instanceof ZMQError) return Effect.fail(defect)
+    if (!isNotReady(defect)) return Effect.failCause(cause)
+    if (this.noblock) return Effect.fail(this.engine.again(this.name))
+    return this.wait()
+  }
+
+  private wait(): Effect.Effect<A, ZMQError> {
+    const engine = this.engine
+    if (this.waiter === undefined) {
+      this.waiter = { resume: undefined, woken: false, queued: false }
+      engine.enqueue(this.queue, this.waiter, false)
+    } else if (this.waiter.queued) {
+      engine.rewait(this.waiter)
+    } else {
+      // it had its turn (a delay or a timeout race took it out of the queue): it keeps the head
+      engine.enqueue(this.queue, this.waiter, true)
+    }
+    if (this.schedule === undefined && this.timeout === undefined) {
+      return Effect.andThen(engine.park(this.queue, this.waiter), this.attemptEffect)
+    }
+    return Effect.flatMap(Clock.currentTimeMillis, (now) => this.waitWithPolicy(now))
+  }
+
+  private waitWithPolicy(now: number): Effect.Effect<A, ZMQError> {
+    const engine = this.engine
+    const waiter = this.waiter!
+    if (this.timeout !== undefined && this.deadline === undefined) this.deadline = now + this.timeout
+    const giveUp = (message?: string) =>
+      Effect.suspend(() => {
+        engine.leave(this.queue, waiter)
+        this.waiter = undefined
+        return Effect.fail(ZMQError.make("EAGAIN", this.name, message, undefined, engine.again(this.name).errno))
+      })
+    const bounded = (park: Effect.Effect<void, ZMQError>): Effect.Effect<void, ZMQError> => {
+      if (this.deadline === undefined) return park
+      const remaining = this.deadline - now
+      if (remaining <= 0) return giveUp(`${this.name} timed out after ${this.timeout} ms`)
+      return Effect.timeoutOrElse(park, {
+        duration: remaining,
+        orElse: () => giveUp(`${this.name} timed out after ${this.timeout} ms`)
+      })
+    }
+    const park = engine.park(this.queue, waiter)
+    if (this.schedule === undefined) return Effect.andThen(bounded(park), this.attemptEffect)
+    const withStep = (step: NonNullable<Operation<A>["step"]>): Effect.Effect<A, ZMQError> =>
+      step(now, engine.again(this.name)).pipe(
+        Effect.matchEffect({
+          onFailure: () => giveUp(),
+          onSuccess: ([, delay]) =>
+            Duration.isZero(delay)
+              ? Effect.andThen(bounded(park), this.attemptEffect)
+              : Effect.andThen(bounded(Effect.raceFirst(park, Effect.sleep(delay))), this.attemptEffect)
+        })
+      )
+    if (this.step !== undefined) return withStep(this.step)
+    return Effect.flatMap(Schedule.toStep(this.schedule), (step) => {
+      this.step = step
+      return withStep(step)
+    })
+  }
 }

@@ -25,10 +25,6 @@ export const engineOf = (
   return socket.engine
 }
 
-/** The raw zeromq.js socket, for the few things the engine does not cover (the monitor). */
-export const rawOf = (socket: ZmqSocket): SocketImpl["raw"] | undefined =>
-  socket instanceof SocketImpl ? socket.raw : undefined
-
 export { describe, invalid }
 
 /** "Closed by its owner": `close`, the end of its Scope or of its context all fail the engine with ENOTSOCK. */
