@@ -209,6 +209,7 @@ enum {
   S_LENGTH = 1,     /* its length */
   S_ROUTING_ID = 2, /* its routing id (uint32 bits), 0 for none */
   S_SLAB_GEN = 3,   /* bumped whenever a new slab replaces the current one */
+  S_ERRNO = 4,      /* the errno of a failed getOption (which returns undefined then) */
   S_SIZE = 8
 };
 
@@ -779,23 +780,29 @@ static int getsockopt_retry(void* s, int option, void* value, size_t* size) {
   return rc == 0 ? 0 : zerrno();
 }
 
-/* getOption(socket, option, kind): the value, or a number (errno). kind: 0 int32 … 6 bytes */
+/* getOption(socket, option, kind): the value, or undefined with the errno in shared[S_ERRNO] (a number could be
+   either). kind: 0 int32 … 6 bytes */
+static napi_value getsockopt_failed(napi_env env, env_state* st, int err) {
+  st->shared[S_ERRNO] = err;
+  return NULL;
+}
+
 static napi_value js_getsockopt(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3], out;
-  get_args(env, info, &argc, argv);
+  env_state* st = get_args(env, info, &argc, argv);
   int err = 0;
   zsock* so = get_socket(env, argv[0], &err);
-  if (so == NULL) return make_int(env, err);
+  if (so == NULL) return getsockopt_failed(env, st, err);
   int32_t option;
   int kind = get_kind(env, argv[2]);
-  if (napi_get_value_int32(env, argv[1], &option) != napi_ok || kind < 0) return make_int(env, EINVAL);
+  if (napi_get_value_int32(env, argv[1], &option) != napi_ok || kind < 0) return getsockopt_failed(env, st, EINVAL);
   switch (kind) {
     case K_INT32:
     case K_BOOLEAN: {
       int value = 0;
       size_t size = sizeof(value);
-      if ((err = getsockopt_retry(so->socket, option, &value, &size)) != 0) return make_int(env, err);
+      if ((err = getsockopt_retry(so->socket, option, &value, &size)) != 0) return getsockopt_failed(env, st, err);
       if (kind == K_BOOLEAN) napi_get_boolean(env, value != 0, &out);
       else napi_create_int32(env, value, &out);
       return out;
@@ -803,21 +810,21 @@ static napi_value js_getsockopt(napi_env env, napi_callback_info info) {
     case K_UINT32: {
       uint32_t value = 0;
       size_t size = sizeof(value);
-      if ((err = getsockopt_retry(so->socket, option, &value, &size)) != 0) return make_int(env, err);
+      if ((err = getsockopt_retry(so->socket, option, &value, &size)) != 0) return getsockopt_failed(env, st, err);
       napi_create_uint32(env, value, &out);
       return out;
     }
     case K_INT64: {
       int64_t value = 0;
       size_t size = sizeof(value);
-      if ((err = getsockopt_retry(so->socket, option, &value, &size)) != 0) return make_int(env, err);
+      if ((err = getsockopt_retry(so->socket, option, &value, &size)) != 0) return getsockopt_failed(env, st, err);
       napi_create_double(env, (double)value, &out);
       return out;
     }
     case K_UINT64: {
       uint64_t value = 0;
       size_t size = sizeof(value);
-      if ((err = getsockopt_retry(so->socket, option, &value, &size)) != 0) return make_int(env, err);
+      if ((err = getsockopt_retry(so->socket, option, &value, &size)) != 0) return getsockopt_failed(env, st, err);
       napi_create_double(env, (double)value, &out);
       return out;
     }
@@ -827,7 +834,7 @@ static napi_value js_getsockopt(napi_env env, napi_callback_info info) {
       size_t size = option == ZMQ_CURVE_PUBLICKEY || option == ZMQ_CURVE_SECRETKEY || option == ZMQ_CURVE_SERVERKEY
                       ? 41
                       : sizeof(value);
-      if ((err = getsockopt_retry(so->socket, option, value, &size)) != 0) return make_int(env, err);
+      if ((err = getsockopt_retry(so->socket, option, value, &size)) != 0) return getsockopt_failed(env, st, err);
       while (size > 0 && value[size - 1] == 0) size--;
       return make_string(env, value, size);
     }
@@ -835,10 +842,10 @@ static napi_value js_getsockopt(napi_env env, napi_callback_info info) {
       uint8_t value[4096];
       size_t size = sizeof(value);
       if (option == ZMQ_CURVE_PUBLICKEY || option == ZMQ_CURVE_SECRETKEY || option == ZMQ_CURVE_SERVERKEY) size = 32;
-      if ((err = getsockopt_retry(so->socket, option, value, &size)) != 0) return make_int(env, err);
+      if ((err = getsockopt_retry(so->socket, option, value, &size)) != 0) return getsockopt_failed(env, st, err);
       void* data;
       napi_value buffer;
-      if (napi_create_buffer_copy(env, size, value, &data, &buffer) != napi_ok) return make_int(env, ENOMEM);
+      if (napi_create_buffer_copy(env, size, value, &data, &buffer) != napi_ok) return getsockopt_failed(env, st, ENOMEM);
       return buffer;
     }
   }
