@@ -652,12 +652,11 @@ static napi_value js_ctx_term(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2], global, result, name, cbargv[1];
   get_args(env, info, &argc, argv);
-  zctx* c = get_context(env, argv[0]);
-  if (c == NULL) return type_error(env, "contextTerm: not a context handle");
   if (!is_type(env, argv[1], napi_function)) return type_error(env, "contextTerm: onDone must be a function");
-  if (c->state != 0) {
+  zctx* c = get_context(env, argv[0]);
+  if (c == NULL || c->state != 0) {
     napi_get_global(env, &global);
-    cbargv[0] = make_int(env, 0);
+    cbargv[0] = make_int(env, c == NULL ? EINVAL : 0);
     napi_call_function(env, global, argv[1], 1, cbargv, &result);
     return NULL;
   }
