@@ -227,7 +227,12 @@ typedef struct {
   uint8_t* slab;
   size_t slab_used;
   napi_threadsafe_function tsfn; /* zero-copy frees from libzmq's threads, run on the main thread */
-  pthread_t main_thread;
+  /* libzmq may free a zero-copied frame on its I/O thread after this environment is gone (a lingering message at
+     exit): zc_lock guards the tsfn's liveness, and the state outlives the environment while frames are out */
+  pthread_mutex_t zc_lock;
+  int zc_alive;
+  int zc_outstanding;
+  int zc_orphaned;
   /* properties of the last received frame */
   char group[GROUP_MAX];
   int has_meta;
@@ -1129,9 +1134,20 @@ typedef struct {
 typedef struct {
   tracker* tracker;
   napi_ref buffer;
-  napi_threadsafe_function tsfn;
+  env_state* st;
   int inline_free; /* freed on the main thread inside our own call (a failed send) */
 } zc_hint;
+
+/* One zero-copied frame fewer in flight; frees an orphaned state with the last one. */
+static void zc_settle(env_state* st) {
+  pthread_mutex_lock(&st->zc_lock);
+  int free_state = --st->zc_outstanding == 0 && st->zc_orphaned;
+  pthread_mutex_unlock(&st->zc_lock);
+  if (free_state) {
+    pthread_mutex_destroy(&st->zc_lock);
+    free(st);
+  }
+}
 
 static void tracker_dec(napi_env env, tracker* t) {
   if (--t->pending > 0) return;
@@ -1146,9 +1162,11 @@ static void tracker_dec(napi_env env, tracker* t) {
 }
 
 static void zc_done(napi_env env, zc_hint* h) {
+  env_state* st = h->st;
   if (env != NULL && h->buffer != NULL) napi_delete_reference(env, h->buffer);
   tracker_dec(env, h->tracker);
   free(h);
+  zc_settle(st);
 }
 
 /* libzmq's free callback: any thread. */
@@ -1156,8 +1174,14 @@ static void zc_free(void* data, void* hint) {
   (void)data;
   zc_hint* h = (zc_hint*)hint;
   if (h->inline_free) return; /* the caller finishes it */
-  if (napi_call_threadsafe_function(h->tsfn, h, napi_tsfn_nonblocking) != napi_ok) {
-    /* the environment is going away: nothing on the JS side can be released any more */
+  env_state* st = h->st;
+  pthread_mutex_lock(&st->zc_lock);
+  int queued = st->zc_alive && napi_call_threadsafe_function(st->tsfn, h, napi_tsfn_nonblocking) == napi_ok;
+  pthread_mutex_unlock(&st->zc_lock);
+  if (!queued) {
+    /* the environment is gone: nothing on the JS side can be released any more (its references went with it) */
+    free(h);
+    zc_settle(st);
   }
 }
 
@@ -1272,7 +1296,7 @@ static napi_value js_send_message(napi_env env, napi_callback_info info) {
           goto frame_failed;
         }
         h->tracker = t;
-        h->tsfn = st->tsfn;
+        h->st = st;
         if (napi_create_reference(env, values[i], 1, &h->buffer) != napi_ok) {
           free(h);
           err = ENOMEM;
@@ -1280,6 +1304,9 @@ static napi_value js_send_message(napi_env env, napi_callback_info info) {
           goto frame_failed;
         }
         t->pending++;
+        pthread_mutex_lock(&st->zc_lock);
+        st->zc_outstanding++;
+        pthread_mutex_unlock(&st->zc_lock);
         api.msg_init_data(&msg, datas[i], sizes[i], zc_free, h);
       } else {
         if (api.msg_init_size(&msg, sizes[i]) != 0) {
@@ -1652,12 +1679,29 @@ static napi_value js_watch_started(napi_env env, napi_callback_info info) {
  * Module
  * ------------------------------------------------------------------------------------------------------------- */
 
+/* Runs before the tsfn's own cleanup (hooks run in reverse order of registration): no more calls into it. */
+static void env_state_cleanup(void* data) {
+  env_state* st = (env_state*)data;
+  pthread_mutex_lock(&st->zc_lock);
+  st->zc_alive = 0;
+  pthread_mutex_unlock(&st->zc_lock);
+}
+
 static void env_state_free(napi_env env, void* data, void* hint) {
   (void)hint;
   env_state* st = (env_state*)data;
   if (st->slab_ref != NULL) napi_delete_reference(env, st->slab_ref);
   if (st->shared_ref != NULL) napi_delete_reference(env, st->shared_ref);
-  free(st);
+  st->slab_ref = st->shared_ref = NULL;
+  pthread_mutex_lock(&st->zc_lock);
+  st->zc_alive = 0;
+  int outstanding = st->zc_outstanding > 0;
+  if (outstanding) st->zc_orphaned = 1; /* the last zero-copied frame's free releases it */
+  pthread_mutex_unlock(&st->zc_lock);
+  if (!outstanding) {
+    pthread_mutex_destroy(&st->zc_lock);
+    free(st);
+  }
 }
 
 static napi_value module_init(napi_env env, napi_value exports) {
@@ -1667,8 +1711,9 @@ static napi_value module_init(napi_env env, napi_value exports) {
     return NULL;
   }
   st->env = env;
-  st->main_thread = pthread_self();
+  pthread_mutex_init(&st->zc_lock, NULL);
   if (napi_set_instance_data(env, st, env_state_free, NULL) != napi_ok) {
+    pthread_mutex_destroy(&st->zc_lock);
     free(st);
     napi_throw_error(env, "ENOMEM", "effect-zmq: napi_set_instance_data failed");
     return NULL;
@@ -1690,6 +1735,8 @@ static napi_value module_init(napi_env env, napi_value exports) {
     return NULL;
   }
   napi_unref_threadsafe_function(env, st->tsfn);
+  st->zc_alive = 1;
+  napi_add_env_cleanup_hook(env, env_state_cleanup, st);
   napi_set_named_property(env, exports, "shared", shared);
 
   static const struct {
