@@ -787,6 +787,7 @@ static int getsockopt_retry(void* s, int option, void* value, size_t* size) {
 /* getOption(socket, option, kind): the value, or undefined with the errno in shared[S_ERRNO] (a number could be
    either). kind: 0 int32 … 6 bytes */
 static napi_value getsockopt_failed(napi_env env, env_state* st, int err) {
+  (void)env;
   st->shared[S_ERRNO] = err;
   return NULL;
 }
