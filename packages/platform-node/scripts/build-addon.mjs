@@ -1,4 +1,4 @@
-// Builds the readiness addon (native/readiness.c) into build/readiness.node with the system C compiler.
+// Builds the addon (native/effect_zmq.c: the libzmq binding and the readiness driver) into build/effect_zmq.node with the system C compiler.
 // Runs as this package's install script. It needs a C compiler and Node's headers (node_api.h, uv.h); it looks
 // for the headers next to the running Node (process.execPath/../../include/node), then in npm's `nodedir`, then in
 // the usual system places, because pnpm's node-gyp neither reads `nodedir` nor can download headers offline.
@@ -8,8 +8,8 @@ import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..")
-const source = join(root, "native", "readiness.c")
-const output = join(root, "build", "readiness.node")
+const source = join(root, "native", "effect_zmq.c")
+const output = join(root, "build", "effect_zmq.node")
 
 const headerCandidates = [
   process.env.EFFECT_ZMQ_NODEDIR && join(process.env.EFFECT_ZMQ_NODEDIR, "include", "node"),
@@ -21,7 +21,7 @@ const headerCandidates = [
 ].filter(Boolean)
 
 const fail = (message) => {
-  console.error(`@effect-zmq/platform-node: cannot build the readiness addon: ${message}`)
+  console.error(`@effect-zmq/platform-node: cannot build the native addon: ${message}`)
   process.exit(1)
 }
 
@@ -41,7 +41,9 @@ const args = [
   "-O2", "-fPIC", "-shared", "-Wall", "-Wextra", "-Wno-unused-parameter",
   "-I", headers,
   ...(process.platform === "darwin" ? ["-undefined", "dynamic_lookup"] : []),
-  "-o", output, source
+  "-o", output, source,
+  // dlopen/dlsym (libzmq is found at run time, not linked); pthread for the release queue's mutex
+  ...(process.platform === "linux" ? ["-ldl", "-lpthread"] : [])
 ]
 mkdirSync(dirname(output), { recursive: true })
 try {

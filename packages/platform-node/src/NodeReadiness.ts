@@ -2,12 +2,14 @@
  * The Node implementation of the {@link Readiness} service: a small N-API addon watches a `dup()` of each socket's
  * `ZMQ_FD` with a `uv_poll` and calls back into JavaScript (through `napi_make_callback`, so promise and fiber
  * continuations run). The poll runs only while a fiber waits (no handle, no CPU when idle), keeps the process alive
- * only while it runs, and is closed with its socket (or, failing that, by the garbage collector or at exit).
+ * only while it runs, and is closed with its socket (or, failing that, by the garbage collector or at exit). The
+ * addon holds the callback strongly only while the poll runs, so a socket whose watch was never closed can still be
+ * collected.
  *
  * @since 0.1.0
  */
-import { Readiness } from "@effect-zmq/core/Readiness"
-import { ZMQError } from "@effect-zmq/core/ZMQError"
+import { Readiness, type ReadinessWatch } from "@effect-zmq/core/Readiness"
+import { ZMQError, type ZMQErrorCode } from "@effect-zmq/core/ZMQError"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { load } from "./internal/addon.ts"
@@ -37,27 +39,42 @@ export const readiness: Readiness["Service"] = Readiness.of({
     Effect.suspend(() => {
       const addon = load()
       if (addon instanceof Error) return Effect.fail(ZMQError.make("ENODEV", "readiness", addon.message, addon))
-      try {
-        const watcher = new addon.Watcher(fd, () => onSignal())
-        let closed = false
-        return Effect.succeed({
-          start: () => {
-            if (!closed) watcher.start()
-          },
-          stop: () => {
-            if (!closed) watcher.stop()
-          },
-          close: () => {
-            if (closed) return
-            closed = true
-            watcher.close()
-          }
-        })
-      } catch (error) {
-        return Effect.fail(ZMQError.fromUnknown(error, "readiness"))
+      // the addon holds this callback weakly while the watch is stopped: the watch object below keeps it alive, so
+      // that a forgotten socket, its watch and its callback can be collected together
+      const onReadable = (): void => onSignal()
+      const handle = addon.watchNew(fd, onReadable)
+      if (typeof handle === "number") return Effect.fail(watchError(addon.errnos(), handle, fd))
+      let closed = false
+      const watch: ReadinessWatch & { readonly onReadable: () => void } = {
+        onReadable,
+        start: () => {
+          if (closed) return
+          // a poll that cannot start (the descriptor went bad): wake the waiter, which re-reads EVENTS and fails
+          // with a typed error instead of waiting forever
+          if (addon.watchStart(handle) !== 0) setImmediate(onReadable)
+        },
+        stop: () => {
+          if (!closed) addon.watchStop(handle)
+        },
+        close: () => {
+          if (closed) return
+          closed = true
+          addon.watchClose(handle)
+        }
       }
+      return Effect.succeed(watch)
     })
 })
+
+const watchError = (errnos: Record<string, number>, errno: number, fd: number): ZMQError => {
+  const code = (Object.keys(errnos) as Array<ZMQErrorCode>).find((key) => errnos[key] === errno) ?? "UNKNOWN"
+  return new ZMQError({
+    code,
+    errno,
+    message: code === "EINVAL" ? `fd must be an open file descriptor (got ${fd})` : `cannot watch fd ${fd}`,
+    operation: "readiness"
+  })
+}
 
 /**
  * A layer providing {@link readiness}.

@@ -33,10 +33,11 @@ const exitsWithin = (source: string, millis: number) =>
 const program = (afterStart: string) => `
   import { createRequire } from "node:module"
   const zmq = createRequire(import.meta.url)("zeromq")
-  const { Watcher } = createRequire(import.meta.url)("./build/readiness.node")
+  const native = createRequire(import.meta.url)("./build/effect_zmq.node")
   const socket = new zmq.Pull()
-  const watcher = new Watcher(socket.getInt32Option(14), () => {})
-  watcher.start()
+  const handle = native.watchNew(socket.getInt32Option(14), () => {})
+  const watcher = { stop: () => native.watchStop(handle), close: () => native.watchClose(handle) }
+  native.watchStart(handle)
   ${afterStart}
 `
 
