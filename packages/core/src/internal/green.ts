@@ -175,7 +175,7 @@ export class GreenSocket {
     if (mode !== "message") {
       this.lastMore = binding.more()
       if (mode === "bytes") return first
-      this.lastProperties = binding.lastProperties() as Readonly<Record<string, unknown>>
+      this.lastProperties = frameProperties(binding.lastProperties())
       return Frame.make(first, { more: this.lastMore, properties: this.lastProperties })
     }
     if (!binding.more()) {
@@ -487,6 +487,15 @@ export class GreenSocket {
   errorOf(errno: number, operation: string): ZMQError {
     return ZMQError.fromErrno(errno, operation, this.binding)
   }
+}
+
+const encoder = new TextEncoder()
+
+/** A received frame's properties as `Frame.properties` holds them: the group as bytes (what `join` takes, and RADIO sends). */
+const frameProperties = (properties: Binding.FrameProperties): Readonly<Record<string, unknown>> => {
+  if (properties.routingId === undefined && properties.group === undefined && properties["User-Id"] === undefined &&
+    properties["Peer-Address"] === undefined) return noProperties
+  return typeof properties.group === "string" ? { ...properties, group: encoder.encode(properties.group) } : properties
 }
 
 /** The defect an attempt throws when libzmq said `EAGAIN` (or others wait ahead): never seen outside the engine. */
