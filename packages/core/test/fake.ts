@@ -36,6 +36,8 @@ export const makeFake = (options?: { readonly greenOptions?: Green.GreenOptions;
     phantom: 0,
     /** reads of `events` that still report `phantom` (a guard against a spinning engine hanging the test run) */
     phantomBudget: 100_000,
+    /** when set, `events` never reports POLLIN (readiness that only an attempt finds) */
+    blind: false,
     /** when set, `events` fails with this errno (returned negated) */
     eventsErrno: 0,
     /** when a number, how many more messages libzmq accepts before it is at the high-water mark */
@@ -99,7 +101,7 @@ export const makeFake = (options?: { readonly greenOptions?: Green.GreenOptions;
         state.phantomBudget--
         phantom = state.phantom
       }
-      return (state.incoming.length > 0 || state.partial.length > 0 ? Events.POLLIN : 0) |
+      return (!state.blind && (state.incoming.length > 0 || state.partial.length > 0) ? Events.POLLIN : 0) |
         (state.writable ? Events.POLLOUT : 0) | phantom
     },
     fd: () => options?.fd ?? 3,

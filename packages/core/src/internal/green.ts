@@ -18,6 +18,8 @@ interface Waiter {
   resume: ((effect: Effect.Effect<void, ZMQError>) => void) | undefined
   woken: boolean
   queued: boolean
+  /** Its last attempt found nothing although EVENTS said ready: only a new fd signal (or a `poke`) wakes it again. */
+  fruitless: boolean
 }
 
 interface Probe {
@@ -137,7 +139,7 @@ export class GreenSocket {
   recvInto(target: Array<ReadonlyArray<Uint8Array>>, max: number, noblock: boolean): Effect.Effect<number, ZMQError> {
     const want = Math.max(1, Math.floor(max))
     return Effect.suspend(() =>
-      new Operation<number>(this, this.receivers, "recv", noblock, undefined, this.options.receiveTimeout?.(), (op) => {
+      new Operation<number>(this, this.receivers, "recv", noblock, this.options.retry?.(), this.options.receiveTimeout?.(), (op) => {
         op.enter()
         let count = 0
         while (count < want) {
@@ -228,11 +230,15 @@ export class GreenSocket {
     options?: SendOptions | undefined,
     retry?: Schedule.Schedule<unknown, ZMQError> | undefined
   ): Effect.Effect<void, ZMQError> {
+    const release = options?.release === undefined ? undefined : onceSent(options.release)
+    const attemptOptions = release === undefined ? options : { ...options, release: release.onRelease }
     return new Operation<void>(this, this.senders, "send", noblock, retry ?? this.options.retry?.(), this.options.sendTimeout?.(), (op) => {
       op.enter()
-      const status = frames.length === 1 && options === undefined
+      if (release !== undefined) release.calling = true
+      const status = frames.length === 1 && attemptOptions === undefined
         ? this.binding.send(this.handle, frames[0], DONTWAIT)
-        : this.binding.sendMessage(this.handle, frames, DONTWAIT, options)
+        : this.binding.sendMessage(this.handle, frames, DONTWAIT, attemptOptions)
+      release?.settle(status === 0)
       if (status === this.eagain) throw NOT_READY
       op.done()
       if (status !== 0) throw this.errorOf(status, "send")
@@ -247,7 +253,7 @@ export class GreenSocket {
   sendBatch(messages: ReadonlyArray<ReadonlyArray<Uint8Array>>): Effect.Effect<void, ZMQError> {
     let next = 0
     const step = (): Effect.Effect<void, ZMQError> =>
-      new Operation<boolean>(this, this.senders, "send", false, undefined, this.options.sendTimeout?.(), (op) => {
+      new Operation<boolean>(this, this.senders, "send", false, this.options.retry?.(), this.options.sendTimeout?.(), (op) => {
         op.enter()
         const from = next
         while (next < messages.length) {
@@ -302,10 +308,11 @@ export class GreenSocket {
   }
 
   /**
-   * Suspends until the engine wakes this waiter (or the engine closes). Interrupted (or beaten by a timeout or a
-   * schedule's delay), the waiter leaves its queue; if it had been woken, the next one is looked at.
+   * Suspends until the engine wakes this waiter (or the engine closes). Interrupted, the waiter stops being
+   * resumable; with `leaveOnInterrupt` it also leaves its queue (otherwise, when a schedule's delay or a timeout beat
+   * the park, the operation keeps its place in line and decides). If it had been woken, the next one is looked at.
    */
-  park(queue: Array<Waiter>, waiter: Waiter): Effect.Effect<void, ZMQError> {
+  park(queue: Array<Waiter>, waiter: Waiter, leaveOnInterrupt: boolean): Effect.Effect<void, ZMQError> {
     return Effect.callback<void, ZMQError>((resume) => {
       if (this.state._tag === "Closed") return resume(Effect.fail(this.state.error))
       waiter.resume = resume
@@ -313,9 +320,10 @@ export class GreenSocket {
       this.reconcile()
       return Effect.sync(() => {
         waiter.resume = undefined
+        const woken = waiter.woken
         waiter.woken = false
-        this.leave(queue, waiter)
-        this.schedulePoke()
+        if (leaveOnInterrupt) this.leave(queue, waiter)
+        if (woken) this.schedulePoke()
       })
     })
   }
@@ -328,14 +336,22 @@ export class GreenSocket {
     if (index < 0) return
     queue.splice(index, 1)
     waiter.resume = undefined
-    // the next one in line may be able to proceed now
-    if (index === 0 && queue.length > 0) this.schedulePoke()
+    // the next one in line may be able to proceed now (it never had its own try as the head)
+    if (index === 0 && queue.length > 0) {
+      queue[0].fruitless = false
+      this.schedulePoke()
+    }
     this.reconcile()
   }
 
-  /** After a fruitless attempt by a woken waiter: it waits again, keeping the head; look again before sleeping. */
-  rewait(waiter: Waiter): void {
+  /**
+   * After a fruitless attempt (EVENTS said ready, the attempt met EAGAIN: ROUTER_MANDATORY or SERVER to a full peer):
+   * the waiter keeps the head but is not woken again before the fd signals, or the engine would spin. Others may
+   * still proceed: look at EVENTS after this step.
+   */
+  rewait(queue: Array<Waiter>, waiter: Waiter): void {
     waiter.woken = false
+    waiter.fruitless = queue[0] === waiter
     this.schedulePoke()
   }
 
@@ -355,20 +371,30 @@ export class GreenSocket {
 
   private readonly runPoke = (): void => {
     this.pokeScheduled = false
-    this.poke()
+    this.look()
   }
 
   // ---------------------------------------------------------------------------------------------------------------
   // readiness
 
-  /** Called by the fd watch (a new event-loop turn, so the burst budget starts again). */
+  /** Called by the fd watch (a new event-loop turn, so the burst budget starts again): something changed. */
   readonly onSignal = (): void => {
     this.burst = 0
     this.poke()
   }
 
-  /** Reads EVENTS and wakes the head waiter of each direction that is ready, and the probes. Never inside an attempt. */
+  /**
+   * Something may have changed that the fd does not signal (`bind`, `connect`, `subscribe`, the fd itself): every
+   * waiter may try again. Reads EVENTS and wakes the head of each ready direction.
+   */
   readonly poke = (): void => {
+    for (const waiter of this.receivers) waiter.fruitless = false
+    for (const waiter of this.senders) waiter.fruitless = false
+    this.look()
+  }
+
+  /** Reads EVENTS and wakes the head waiter of each direction that is ready, and the probes. Never inside an attempt. */
+  private look(): void {
     if (this.state._tag === "Closed" || !this.needsPoke()) return this.reconcile()
     const events = this.readEvents()
     if (events instanceof ZMQError) return this.fail(events)
@@ -392,7 +418,7 @@ export class GreenSocket {
 
   private wakeHead(queue: Array<Waiter>): void {
     const head = queue[0]
-    if (head === undefined || head.woken || head.resume === undefined) return
+    if (head === undefined || head.woken || head.fruitless || head.resume === undefined) return
     const resume = head.resume
     head.resume = undefined
     head.woken = true
@@ -491,11 +517,34 @@ export class GreenSocket {
 
 const encoder = new TextEncoder()
 
+/**
+ * The binding calls `release` for every attempt (during the call when it copied or the attempt failed, later when
+ * libzmq frees a zero-copied buffer): pass on only the release of the attempt that sent, exactly once.
+ */
+const onceSent = (release: () => void) => {
+  const state = {
+    calling: false,
+    calledDuringCall: false,
+    sent: false,
+    onRelease: () => {
+      if (state.calling) state.calledDuringCall = true
+      else if (state.sent) release()
+    },
+    settle: (sent: boolean) => {
+      state.calling = false
+      state.sent = sent
+      if (sent && state.calledDuringCall) release()
+      state.calledDuringCall = false
+    }
+  }
+  return state
+}
+
 /** A received frame's properties as `Frame.properties` holds them: the group as bytes (what `join` takes, and RADIO sends). */
 const frameProperties = (properties: Binding.FrameProperties): Readonly<Record<string, unknown>> => {
   if (properties.routingId === undefined && properties.group === undefined && properties["User-Id"] === undefined &&
     properties["Peer-Address"] === undefined) return noProperties
-  return typeof properties.group === "string" ? { ...properties, group: encoder.encode(properties.group) } : properties
+  return typeof properties.group === "string" ? { ...properties, group: encoder.encode(properties.group) } : properties as Readonly<Record<string, unknown>>
 }
 
 /** The defect an attempt throws when libzmq said `EAGAIN` (or others wait ahead): never seen outside the engine. */
@@ -574,16 +623,13 @@ class Operation<A> {
   private wait(): Effect.Effect<A, ZMQError> {
     const engine = this.engine
     if (this.waiter === undefined) {
-      this.waiter = { resume: undefined, woken: false, queued: false }
+      this.waiter = { resume: undefined, woken: false, queued: false, fruitless: false }
       engine.enqueue(this.queue, this.waiter, false)
-    } else if (this.waiter.queued) {
-      engine.rewait(this.waiter)
     } else {
-      // it had its turn (a delay or a timeout race took it out of the queue): it keeps the head
-      engine.enqueue(this.queue, this.waiter, true)
+      engine.rewait(this.queue, this.waiter)
     }
     if (this.schedule === undefined && this.timeout === undefined) {
-      return Effect.andThen(engine.park(this.queue, this.waiter), this.attemptEffect)
+      return Effect.andThen(engine.park(this.queue, this.waiter, true), this.attemptEffect)
     }
     return Effect.flatMap(Clock.currentTimeMillis, (now) => this.waitWithPolicy(now))
   }
@@ -607,16 +653,25 @@ class Operation<A> {
         orElse: () => giveUp(`${this.name} timed out after ${this.timeout} ms`)
       })
     }
-    const park = engine.park(this.queue, waiter)
-    if (this.schedule === undefined) return Effect.andThen(bounded(park), this.attemptEffect)
+    // the park may lose to a timeout or a delay: the waiter keeps its place in line, unless the operation itself is
+    // interrupted while waiting (the attempt runs after this, outside any wrapper)
+    const park = engine.park(this.queue, waiter, false)
+    const leaveOnInterrupt = (wait: Effect.Effect<void, ZMQError>) =>
+      Effect.onInterrupt(wait, () =>
+        Effect.sync(() => {
+          engine.leave(this.queue, waiter)
+          this.waiter = undefined
+        }))
+    if (this.schedule === undefined) return Effect.andThen(leaveOnInterrupt(bounded(park)), this.attemptEffect)
     const withStep = (step: NonNullable<Operation<A>["step"]>): Effect.Effect<A, ZMQError> =>
       step(now, engine.again(this.name)).pipe(
         Effect.matchEffect({
           onFailure: () => giveUp(),
           onSuccess: ([, delay]) =>
-            Duration.isZero(delay)
-              ? Effect.andThen(bounded(park), this.attemptEffect)
-              : Effect.andThen(bounded(Effect.raceFirst(park, Effect.sleep(delay))), this.attemptEffect)
+            Effect.andThen(
+              leaveOnInterrupt(bounded(Duration.isZero(delay) ? park : Effect.raceFirst(park, Effect.sleep(delay)))),
+              this.attemptEffect
+            )
         })
       )
     if (this.step !== undefined) return withStep(this.step)

@@ -5,7 +5,7 @@ import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import type { SchemaSocket, SchemaSocketOptions, StreamOptions, ZmqSocket } from "../ZmqSocket.ts"
 import { describe, invalid } from "./access.ts"
-import { stream } from "./stream.ts"
+import { decodedStream } from "./stream.ts"
 
 /**
  * A received message that could not be decoded. It carries the raw frames, so the message is never silently lost:
@@ -92,7 +92,7 @@ export const schema = <A, I>(
 
   /** Decodes message by message; at the first failure the stream fails and what it had drained goes back. */
   const streamOf = (streamOptions?: StreamOptions): Stream.Stream<A, ZMQError | DecodeError> =>
-    Stream.mapEffect(stream(socket, streamOptions), fromFrames)
+    decodedStream(socket, streamOptions, fromFrames)
 
   return {
     socket,

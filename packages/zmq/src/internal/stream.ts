@@ -57,8 +57,67 @@ export const stream = (
   ))
 
 /**
- * One green `sendMultipart` per message: a send waits (suspending only this fiber) while the socket is at its
- * high-water mark, which is the backpressure the upstream feels.
+ * A stream of decoded values, decoding in the pull step: a message leaves the stream's buffer only once it decoded,
+ * so when one does not, the values decoded before it are emitted first, the next pull fails with its error (the bad
+ * message goes with the error), and everything after it is still in the buffer, which goes back to the socket when
+ * the stream stops.
+ */
+export const decodedStream = <A, E>(
+  socket: ZmqSocket,
+  options: StreamOptions | undefined,
+  decode: (frames: ReadonlyArray<Uint8Array>) => Effect.Effect<A, E>
+): Stream.Stream<A, ZMQError | E> =>
+  Stream.fromChannel(Channel.fromTransform((_upstream, scope) =>
+    Effect.suspend(() => {
+      const engine = engineOf(socket, "stream", "recv")
+      if (engine instanceof ZMQError) return Effect.fail(engine)
+      const chunkSize = validChunkSize(options)
+      if (typeof chunkSize !== "number") return Effect.fail(chunkSize)
+      const drainSize = Math.max(chunkSize, DRAIN_SIZE)
+      const buffer: Array<ReadonlyArray<Uint8Array>> = []
+      const decodeSome: Effect.Effect<Arr.NonEmptyReadonlyArray<A>, E> = Effect.suspend(() => {
+        const values: Array<A> = []
+        const next: Effect.Effect<Arr.NonEmptyReadonlyArray<A>, E> = Effect.suspend(() => {
+          if (values.length >= chunkSize || buffer.length === 0) {
+            return Effect.succeed(values as unknown as Arr.NonEmptyReadonlyArray<A>)
+          }
+          return decode(buffer[0]).pipe(
+            Effect.matchEffect({
+              onSuccess: (value) => {
+                buffer.shift()
+                values.push(value)
+                return next
+              },
+              onFailure: (error) => {
+                // emit what decoded first; the bad message fails the next pull
+                if (values.length > 0) return Effect.succeed(values as unknown as Arr.NonEmptyReadonlyArray<A>)
+                buffer.shift()
+                return Effect.fail(error)
+              }
+            })
+          )
+        })
+        return next
+      })
+      const pull: Effect.Effect<Arr.NonEmptyReadonlyArray<A>, ZMQError | E | Cause.Done> = Effect.suspend(() =>
+        buffer.length > 0
+          ? decodeSome
+          : engine.recvInto(buffer, drainSize, false).pipe(
+            Effect.catchIf(isClosedByOwner, () => Cause.done()),
+            Effect.andThen(decodeSome)
+          )
+      )
+      return Effect.as(
+        Scope.addFinalizer(scope, Effect.sync(() => engine.requeue(buffer.splice(0)))),
+        pull
+      )
+    })
+  ))
+
+/**
+ * Sends each chunk in as few steps as possible (the engine's `sendBatch`): a step waits (suspending only this fiber,
+ * bounded by `SNDTIMEO` as `send` is) while the socket is at its high-water mark, which is the backpressure the
+ * upstream feels. The chunk's buffers are not copied: the sink holds them until the chunk is sent.
  */
 export const sink = (
   socket: ZmqSocket
@@ -75,7 +134,7 @@ export const sink = (
       }
       const frames: Array<Uint8Array> = new Array(message.length)
       for (let j = 0; j < message.length; j++) {
-        const bytes = outgoingBytes(message[j], true, "sink", `message[${j}]`)
+        const bytes = outgoingBytes(message[j], false, "sink", `message[${j}]`)
         if (bytes instanceof ZMQError) return Effect.fail(bytes)
         frames[j] = bytes
       }
