@@ -30,7 +30,7 @@ export const full: BenchConfig = {
   latencyWarmup: 2_000,
   fanoutMessages: 100_000,
   fanoutSubscribers: 4,
-  idleMillis: 2_000,
+  idleMillis: 5_000,
   memoryMessages: 1_000_000,
   memoryInterrupts: 100_000
 }

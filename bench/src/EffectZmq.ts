@@ -1,10 +1,11 @@
 // effect-zmq under test: the same scenarios as Raw.ts, written the way a user of effect-zmq would write them.
-import { NodeZmq } from "@effect-zmq/platform-node"
-import type { ZmqContext, ZMQError } from "@effect-zmq/zmq"
-import { ZmqSocket } from "@effect-zmq/zmq"
-import { Effect, Fiber, Stream } from "effect"
+// Every scenario takes the build to run (`Lib`, see Systems.ts): this repository's, or an earlier one loaded with
+// its own `effect`, so that one run compares before and after.
+import type { ZmqContext, ZMQError, ZmqSocket } from "@effect-zmq/zmq"
+import type { Effect } from "effect"
 import type { Transport } from "./Config.ts"
 import { bindEndpoint, nowNanos, payload } from "./Measure.ts"
+import type { Lib } from "./Systems.ts"
 
 /**
  * How the receiving side drains the socket: `recv`, one `recv()` per message (the plain user loop), or `stream`,
@@ -14,40 +15,43 @@ export type ReceiveMode = "recv" | "stream"
 
 /** Receives `count` single-frame messages from `socket` with the given mode. */
 const receiveCount = (
+  lib: Lib,
   socket: ZmqSocket.ZmqSocket,
   mode: ReceiveMode,
   count: number
 ): Effect.Effect<void, ZMQError> =>
   mode === "recv"
-    ? Effect.gen(function*() {
+    ? lib.Effect.gen(function*() {
       for (let i = 0; i < count; i++) yield* socket.recv()
     })
-    : ZmqSocket.stream(socket, { chunkSize: 128 }).pipe(Stream.take(count), Stream.runDrain)
+    : lib.ZmqSocket.stream(socket, { chunkSize: 128 }).pipe(lib.Stream.take(count), lib.Stream.runDrain)
 
-const run = <A>(effect: Effect.Effect<A, ZMQError, ZmqContext.ZmqContext>): Promise<A> =>
-  Effect.runPromise(effect.pipe(Effect.provide(NodeZmq.layer())))
+const run = <A>(lib: Lib, effect: Effect.Effect<A, ZMQError, ZmqContext.ZmqContext>): Promise<A> =>
+  lib.Effect.runPromise(effect.pipe(lib.Effect.provide(lib.NodeZmq.layer())))
 
 /**
- * How the sending side sends: `send`, one `send` per message in a loop, or `sink`, a stream of the messages in
- * chunks of 128 run into `ZmqSocket.sink`.
+ * How the sending side sends: `send`, one `send(data)` per message in a loop with the default options (`copy: true`),
+ * or `sink`, a stream of the messages in chunks of 128 run into `ZmqSocket.sink`.
  */
 export type SendMode = "send" | "sink"
 
 /**
  * PUSH → PULL in one process: a sender fiber and the receiving loop run concurrently; the clock runs from the first
  * send (after one warm-up message proved the connection) to the last message received. The sender hands the same
- * unchanged buffer each time (with `copy: false` in the loop), which is what raw zeromq.js does with a buffer.
+ * buffer each time, with the default options, as a user's loop would.
  */
 export const throughput = (
+  lib: Lib,
   mode: ReceiveMode,
   transport: Transport,
   size: number,
   count: number,
   sendMode: SendMode = "send"
 ): Promise<number> => {
+  const { Effect, Fiber, Stream, ZmqSocket } = lib
   const { cleanup, endpoint } = bindEndpoint(transport)
   const data = payload(size)
-  return run(Effect.scoped(Effect.gen(function*() {
+  return run(lib, Effect.scoped(Effect.gen(function*() {
     const pull = yield* ZmqSocket.make("PULL", { bind: endpoint })
     const push = yield* ZmqSocket.make("PUSH", { connect: yield* pull.lastEndpoint })
     yield* push.send(data)
@@ -60,10 +64,10 @@ export const throughput = (
           Stream.run(ZmqSocket.sink(push))
         )
         : Effect.gen(function*() {
-          for (let i = 0; i < count; i++) yield* push.send(data, { copy: false })
+          for (let i = 0; i < count; i++) yield* push.send(data)
         })
     )
-    yield* receiveCount(pull, mode, count)
+    yield* receiveCount(lib, pull, mode, count)
     const elapsed = nowNanos() - started
     yield* Fiber.join(sender)
     return (count * 1e9) / elapsed
@@ -71,9 +75,10 @@ export const throughput = (
 }
 
 /** REQ/REP round trips in one process: a REP fiber echoes; returns each round trip's time in nanoseconds. */
-export const latency = (size: number, roundTrips: number, warmup: number): Promise<Array<number>> => {
+export const latency = (lib: Lib, size: number, roundTrips: number, warmup: number): Promise<Array<number>> => {
+  const { Effect, ZmqSocket } = lib
   const data = payload(size)
-  return run(Effect.scoped(Effect.gen(function*() {
+  return run(lib, Effect.scoped(Effect.gen(function*() {
     const rep = yield* ZmqSocket.make("REP", { bind: "tcp://127.0.0.1:*" })
     const req = yield* ZmqSocket.make("REQ", { connect: yield* rep.lastEndpoint })
     yield* Effect.forkChild(Effect.forever(Effect.flatMap(rep.recv(), (message) => rep.send(message))))
@@ -94,23 +99,25 @@ export const latency = (size: number, roundTrips: number, warmup: number): Promi
  * to all subscribers together, and the time until the last subscriber finished.
  */
 export const fanout = (
+  lib: Lib,
   mode: ReceiveMode,
   subscribers: number,
   count: number
 ): Promise<{ readonly delivered: number; readonly seconds: number }> => {
+  const { Effect, Fiber, ZmqSocket } = lib
   const data = payload(16)
   const end = Buffer.from([0x7a])
-  return run(Effect.scoped(Effect.gen(function*() {
+  return run(lib, Effect.scoped(Effect.gen(function*() {
     const pub = yield* ZmqSocket.make("PUB", { bind: "tcp://127.0.0.1:*" })
     const endpoint = yield* pub.lastEndpoint
     const subs = yield* Effect.forEach(
       Array.from({ length: subscribers }),
       () => ZmqSocket.make("SUB", { connect: endpoint, SUBSCRIBE: "" })
     )
-    yield* joinSubscribers(pub, subs)
+    yield* joinSubscribers(lib, pub, subs)
     const started = nowNanos()
-    const receivers = yield* Effect.forEach(subs, (sub) => Effect.forkChild(countUntilEnd(sub, mode)))
-    for (let i = 0; i < count; i++) yield* pub.send(data, { copy: false })
+    const receivers = yield* Effect.forEach(subs, (sub) => Effect.forkChild(countUntilEnd(lib, sub, mode)))
+    for (let i = 0; i < count; i++) yield* pub.send(data)
     const markers = yield* Effect.forkChild(Effect.forever(Effect.andThen(pub.send(end), Effect.sleep("1 millis"))))
     const counts = yield* Fiber.joinAll(receivers)
     const seconds = (nowNanos() - started) / 1e9
@@ -120,8 +127,9 @@ export const fanout = (
 }
 
 /** PUB/SUB's slow joiner: publish hellos until every subscriber has one, then drain what is left of them. */
-const joinSubscribers = (pub: ZmqSocket.ZmqSocket, subs: ReadonlyArray<ZmqSocket.ZmqSocket>) =>
-  Effect.gen(function*() {
+const joinSubscribers = (lib: Lib, pub: ZmqSocket.ZmqSocket, subs: ReadonlyArray<ZmqSocket.ZmqSocket>) => {
+  const { Effect, Fiber } = lib
+  return Effect.gen(function*() {
     const hello = Buffer.from([0x68])
     const hellos = yield* Effect.forkChild(Effect.forever(Effect.andThen(pub.send(hello), Effect.sleep("5 millis"))))
     yield* Effect.forEach(subs, (sub) => sub.recv(), { concurrency: "unbounded", discard: true })
@@ -131,9 +139,11 @@ const joinSubscribers = (pub: ZmqSocket.ZmqSocket, subs: ReadonlyArray<ZmqSocket
       while (yield* Effect.map(Effect.option(sub.recv({ flags: 1 })), (o) => o._tag === "Some"));
     }
   })
+}
 
-const countUntilEnd = (sub: ZmqSocket.ZmqSocket, mode: ReceiveMode): Effect.Effect<number, ZMQError> =>
-  Effect.gen(function*() {
+const countUntilEnd = (lib: Lib, sub: ZmqSocket.ZmqSocket, mode: ReceiveMode): Effect.Effect<number, ZMQError> => {
+  const { Effect, Stream, ZmqSocket } = lib
+  return Effect.gen(function*() {
     let delivered = 0
     if (mode === "recv") {
       for (;;) {
@@ -154,3 +164,4 @@ const countUntilEnd = (sub: ZmqSocket.ZmqSocket, mode: ReceiveMode): Effect.Effe
     )
     return delivered
   })
+}

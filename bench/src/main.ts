@@ -13,6 +13,9 @@ import * as Peers from "./Peers.ts"
 import type { IdleResult, MemoryResult } from "./probe.ts"
 import * as Raw from "./Raw.ts"
 import {
+  BEFORE_RECV,
+  BEFORE_SINK_STREAM,
+  BEFORE_STREAM,
   chart,
   EFFECT_RECV,
   EFFECT_SINK_STREAM,
@@ -24,6 +27,7 @@ import {
   table,
   type ThroughputCase
 } from "./Report.ts"
+import { beforePath, current, type Lib, loadBefore } from "./Systems.ts"
 
 const benchDir = join(dirname(fileURLToPath(import.meta.url)), "..")
 const resultsDir = join(benchDir, "results")
@@ -67,7 +71,19 @@ const packageVersion = (name: string): string => {
   }
 }
 
-const machine = (): Record<string, string | number> => ({
+/** The commit a checkout is at, with "+changes" when its packages/ differ from it (the bench's own files aside). */
+const commitOf = (dir: string): string => {
+  const head = spawnSync("git", ["-C", dir, "rev-parse", "--short", "HEAD"], { encoding: "utf8" })
+  if (head.status !== 0) return "?"
+  const dirty = spawnSync("git", ["-C", dir, "status", "--porcelain", "--untracked-files=no", "--", ":/packages"], {
+    encoding: "utf8"
+  })
+  return `${head.stdout.trim()}${dirty.stdout.trim() === "" ? "" : "+changes"}`
+}
+
+const machine = (before: string | undefined): Record<string, string | number> => ({
+  "effect-zmq": commitOf(benchDir),
+  ...(before === undefined ? {} : { before: `${before} at ${commitOf(before)}` }),
   cpu: `${cpus()[0]?.model ?? "?"} x${cpus().length}`,
   memory: `${Math.round(totalmem() / 2 ** 30)} GiB`,
   os: `${process.platform} ${release()}`,
@@ -116,11 +132,16 @@ const latencyBenchmarks = async (config: BenchConfig, systems: ReadonlyArray<Lat
   return systems.map((s) => ({ system: s.name, ...summariseLatency(samples.get(s.name)!) }))
 }
 
-const fanoutBenchmarks = async (config: BenchConfig) => {
+const fanoutBenchmarks = async (config: BenchConfig, before: Lib | undefined) => {
+  const effect = (name: string, lib: Lib, mode: EffectZmq.ReceiveMode) => ({
+    name,
+    run: () => EffectZmq.fanout(lib, mode, config.fanoutSubscribers, config.fanoutMessages)
+  })
   const systems: ReadonlyArray<{ name: string; run: () => Promise<{ delivered: number; seconds: number }> }> = [
     { name: RAW, run: () => Raw.fanout(config.fanoutSubscribers, config.fanoutMessages) },
-    { name: EFFECT_RECV, run: () => EffectZmq.fanout("recv", config.fanoutSubscribers, config.fanoutMessages) },
-    { name: EFFECT_STREAM, run: () => EffectZmq.fanout("stream", config.fanoutSubscribers, config.fanoutMessages) }
+    effect(EFFECT_RECV, current, "recv"),
+    effect(EFFECT_STREAM, current, "stream"),
+    ...(before === undefined ? [] : [effect(BEFORE_RECV, before, "recv"), effect(BEFORE_STREAM, before, "stream")])
   ]
   const runs = new Map<string, Array<{ delivered: number; seconds: number }>>(systems.map((s) => [s.name, []]))
   for (let round = 1; round <= config.rounds; round++) {
@@ -147,7 +168,8 @@ const fanoutBenchmarks = async (config: BenchConfig) => {
 const probe = <A>(args: ReadonlyArray<string>): A => {
   const result = spawnSync(process.execPath, ["--expose-gc", join(benchDir, "src", "probe.ts"), ...args], {
     encoding: "utf8",
-    timeout: 600_000
+    timeout: 600_000,
+    maxBuffer: 64 * 1024 * 1024
   })
   if (result.status !== 0) throw new Error(`probe ${args.join(" ")} failed (${result.status}): ${result.stderr}`)
   return JSON.parse(result.stdout) as A
@@ -157,6 +179,9 @@ const main = async () => {
   const config = process.argv.includes("--smoke") ? smoke : full
   const started = new Date()
   log(`effect-zmq benchmarks, ${config.name} run`)
+  const root = beforePath()
+  // read at the start: the commits that are loaded, not those of the end of the run
+  const system = machine(root)
 
   const skipped: Results["skipped"] = []
   const peers: Array<Peers.Peer> = []
@@ -168,11 +193,21 @@ const main = async () => {
     }
   }
 
+  const before = root === undefined ? undefined : await loadBefore(root)
+  if (before === undefined) {
+    skipped.push({ name: "effect-zmq before", reason: "EFFECT_ZMQ_BEFORE is not set (see README.md)" })
+    log("skipping the earlier effect-zmq: EFFECT_ZMQ_BEFORE is not set")
+  } else log(`before: ${root}`)
+  const effectThroughput = (lib: Lib, names: readonly [string, string, string]): Array<ThroughputSystem> => [
+    { name: names[0], run: (t, s, n) => EffectZmq.throughput(lib, "recv", t, s, n) },
+    { name: names[1], run: (t, s, n) => EffectZmq.throughput(lib, "stream", t, s, n) },
+    { name: names[2], run: (t, s, n) => EffectZmq.throughput(lib, "stream", t, s, n, "sink") }
+  ]
+
   const throughput = await throughputBenchmarks(config, [
     { name: RAW, run: Raw.throughput },
-    { name: EFFECT_RECV, run: (t, s, n) => EffectZmq.throughput("recv", t, s, n) },
-    { name: EFFECT_STREAM, run: (t, s, n) => EffectZmq.throughput("stream", t, s, n) },
-    { name: EFFECT_SINK_STREAM, run: (t, s, n) => EffectZmq.throughput("stream", t, s, n, "sink") },
+    ...effectThroughput(current, [EFFECT_RECV, EFFECT_STREAM, EFFECT_SINK_STREAM]),
+    ...(before === undefined ? [] : effectThroughput(before, [BEFORE_RECV, BEFORE_STREAM, BEFORE_SINK_STREAM])),
     ...peers.map((peer): ThroughputSystem => ({
       name: peer.name,
       run: async (t, s, n) => tolerant(`${peer.name} throughput ${t} ${s} B`, Number.NaN, () => peer.throughput(t, s, n))
@@ -180,25 +215,32 @@ const main = async () => {
   ])
   const latency = await latencyBenchmarks(config, [
     { name: RAW, run: Raw.latency },
-    { name: EFFECT_RECV, run: EffectZmq.latency },
+    { name: EFFECT_RECV, run: (s, n, w) => EffectZmq.latency(current, s, n, w) },
+    ...(before === undefined ? [] : [{
+      name: BEFORE_RECV,
+      run: (s: number, n: number, w: number) => EffectZmq.latency(before, s, n, w)
+    }]),
     ...peers.map((peer): LatencySystem => ({
       name: peer.name,
       run: async (s, n, w) => tolerant(`${peer.name} latency`, [], () => peer.latency(s, n, w))
     }))
   ])
-  const fanout = await fanoutBenchmarks(config)
+  const fanout = await fanoutBenchmarks(config, before)
+  const effects = before === undefined ? ["effect"] : ["effect", "before"]
   log("idle CPU ...")
-  const idle = ["raw", "effect"].map((system) => probe<IdleResult>(["idle", system, String(config.idleMillis)]))
+  const idle = ["raw", ...effects].map((system) => probe<IdleResult>(["idle", system, String(config.idleMillis)]))
   log("memory ...")
   const memory = [
     probe<MemoryResult>(["memory", "raw", String(config.memoryMessages), "0"]),
-    probe<MemoryResult>(["memory", "effect", String(config.memoryMessages), String(config.memoryInterrupts)])
+    ...effects.map((system) =>
+      probe<MemoryResult>(["memory", system, String(config.memoryMessages), String(config.memoryInterrupts)])
+    )
   ]
 
   const results: Results = {
     date: started.toISOString(),
     config: config.name,
-    machine: machine(),
+    machine: system,
     skipped,
     problems,
     throughput,

@@ -1,12 +1,11 @@
 // Child-process probes, so that CPU and memory are measured in a process that runs nothing else:
-//   node --expose-gc src/probe.ts idle effect|raw MILLIS
-//   node --expose-gc src/probe.ts memory effect|raw MESSAGES INTERRUPTS
+//   node --expose-gc src/probe.ts idle effect|before|raw MILLIS
+//   node --expose-gc src/probe.ts memory effect|before|raw MESSAGES INTERRUPTS
+// `before` is the earlier effect-zmq named by EFFECT_ZMQ_BEFORE (see Systems.ts).
 // Each prints one JSON object on stdout and exits on its own.
-import { NodeZmq } from "@effect-zmq/platform-node"
-import { ZmqSocket } from "@effect-zmq/zmq"
-import { Effect, Fiber } from "effect"
 import * as zmq from "zeromq"
 import { payload } from "./Measure.ts"
+import { beforePath, current, type Lib, loadBefore } from "./Systems.ts"
 
 export interface IdleResult {
   readonly system: string
@@ -48,14 +47,14 @@ const cpuSecondsOver = async (millis: number): Promise<number> => {
   return (used.user + used.system) / 1e6
 }
 
-const idleEffect = (millis: number): Promise<IdleResult> =>
+const idleEffect = ({ Effect, Fiber, NodeZmq, ZmqSocket, name }: Lib, millis: number): Promise<IdleResult> =>
   Effect.runPromise(Effect.scoped(Effect.gen(function*() {
     const pull = yield* ZmqSocket.make("PULL", { bind: "tcp://127.0.0.1:*" })
     const waiting = yield* Effect.forkChild(pull.recv())
     yield* Effect.sleep("50 millis") // let the receive start waiting
     const cpuSeconds = yield* Effect.promise(() => cpuSecondsOver(millis))
     yield* Fiber.interrupt(waiting)
-    return { system: "effect-zmq", millis, cpuSeconds, coreFraction: cpuSeconds / (millis / 1000) }
+    return { system: name, millis, cpuSeconds, coreFraction: cpuSeconds / (millis / 1000) }
   })).pipe(Effect.provide(NodeZmq.layer())))
 
 const idleRaw = async (millis: number): Promise<IdleResult> => {
@@ -70,7 +69,11 @@ const idleRaw = async (millis: number): Promise<IdleResult> => {
 }
 
 /** 16-byte messages PUSH → PULL over TCP with the plain recv loop, then receives interrupted while waiting. */
-const memoryEffect = (messages: number, interrupts: number): Promise<MemoryResult> =>
+const memoryEffect = (
+  { Effect, Fiber, NodeZmq, ZmqSocket, name }: Lib,
+  messages: number,
+  interrupts: number
+): Promise<MemoryResult> =>
   Effect.runPromise(Effect.scoped(Effect.gen(function*() {
     const pull = yield* ZmqSocket.make("PULL", { bind: "tcp://127.0.0.1:*" })
     const push = yield* ZmqSocket.make("PUSH", { connect: yield* pull.lastEndpoint })
@@ -91,7 +94,7 @@ const memoryEffect = (messages: number, interrupts: number): Promise<MemoryResul
     }
     const afterInterrupts = collect()
     return {
-      system: "effect-zmq",
+      system: name,
       messages,
       interrupts,
       before,
@@ -130,10 +133,19 @@ const memoryRaw = async (messages: number): Promise<MemoryResult> => {
   }
 }
 
+const lib = async (system: string | undefined): Promise<Lib> => {
+  if (system === "effect") return current
+  const root = beforePath()
+  if (system === "before" && root !== undefined) return loadBefore(root)
+  throw new Error(`unknown system ${system} (before needs EFFECT_ZMQ_BEFORE)`)
+}
+
 const main = async (): Promise<unknown> => {
   const [kind, system, a, b] = process.argv.slice(2)
-  if (kind === "idle") return system === "raw" ? idleRaw(Number(a)) : idleEffect(Number(a))
-  if (kind === "memory") return system === "raw" ? memoryRaw(Number(a)) : memoryEffect(Number(a), Number(b))
+  if (kind === "idle") return system === "raw" ? idleRaw(Number(a)) : idleEffect(await lib(system), Number(a))
+  if (kind === "memory") {
+    return system === "raw" ? memoryRaw(Number(a)) : memoryEffect(await lib(system), Number(a), Number(b))
+  }
   throw new Error(`unknown probe ${kind}`)
 }
 
