@@ -42,8 +42,11 @@ const noProperties: Readonly<Record<string, unknown>> = Object.freeze({})
 const DONTWAIT = 1
 /** How many operations may complete without waiting before one yields to the event loop. */
 const BURST = 64
-/** An attempt that found nothing: its errno is compared with the platform's EAGAIN. */
+/** An attempt that found nothing (EAGAIN, or others wait ahead): thrown by the attempt's step, never seen outside. */
 const NOT_READY = Symbol("NOT_READY")
+/** Thrown by a first attempt's step, before attempting, when a burst of operations is due to yield. */
+const YIELD = Symbol("YIELD")
+const identity = <A>(a: A): A => a
 
 /**
  * The green engine of one socket, over a synchronous {@link Binding.Binding} (design §3).
@@ -73,6 +76,7 @@ export class GreenSocket {
   private readonly receivers: Array<Waiter> = []
   private readonly senders: Array<Waiter> = []
   private readonly probes: Array<Probe> = []
+  private readonly recvEffects = new Map<string, Map<unknown, Effect.Effect<unknown, ZMQError>>>()
   private burst = 0
   private pokeScheduled = false
   private readonly eagain: number
@@ -104,7 +108,8 @@ export class GreenSocket {
 
   /**
    * Receives one frame (`"bytes"`, or `"frame"` with its properties) or one whole message (`"message"`), mapped by
-   * `transform` inside the step that takes it. Lazy: nothing is attempted before the Effect runs.
+   * `transform` inside the step that takes it. Lazy, and reusable: the Effects without a per-call `retry` are built
+   * once per socket, mode and transform.
    */
   recv<A = RecvResult>(
     mode: RecvMode,
@@ -112,24 +117,43 @@ export class GreenSocket {
     retry?: Schedule.Schedule<unknown, ZMQError> | undefined,
     transform?: ((result: RecvResult) => A) | undefined
   ): Effect.Effect<A, ZMQError> {
-    return Effect.suspend(() => this.recvNow(mode, noblock, retry, transform))
+    if (retry !== undefined) return this.makeRecv(mode, noblock, retry, transform)
+    const key = `${mode}${noblock ? 1 : 0}`
+    let byTransform = this.recvEffects.get(key)
+    if (byTransform === undefined) {
+      byTransform = new Map()
+      this.recvEffects.set(key, byTransform)
+    }
+    const cached = byTransform.get(transform ?? identity)
+    if (cached !== undefined) return cached as Effect.Effect<A, ZMQError>
+    const made = this.makeRecv(mode, noblock, undefined, transform)
+    byTransform.set(transform ?? identity, made)
+    return made
   }
 
-  /** `recv`, to be called inside the receiving fiber's own step. */
+  /** `recv` (kept for callers that build the Effect inside the receiving fiber's step). */
   recvNow<A = RecvResult>(
     mode: RecvMode,
     noblock: boolean,
     retry?: Schedule.Schedule<unknown, ZMQError> | undefined,
     transform?: ((result: RecvResult) => A) | undefined
   ): Effect.Effect<A, ZMQError> {
-    return new Operation<A>(this, this.receivers, "recv", noblock, retry ?? this.options.retry?.(), this.options.receiveTimeout?.(), (op) => {
-      op.enter()
+    return this.recv(mode, noblock, retry, transform)
+  }
+
+  private makeRecv<A>(
+    mode: RecvMode,
+    noblock: boolean,
+    retry: Schedule.Schedule<unknown, ZMQError> | undefined,
+    transform: ((result: RecvResult) => A) | undefined
+  ): Effect.Effect<A, ZMQError> {
+    const attempt = (): A | ZMQError | typeof NOT_READY => {
       const result = this.attemptRecv(mode)
-      if (result === NOT_READY) throw NOT_READY
-      op.done()
-      if (result instanceof ZMQError) throw result
-      return transform === undefined ? result as A : transform(result)
-    }).run()
+      return result === NOT_READY || result instanceof ZMQError || transform === undefined
+        ? result as A | ZMQError | typeof NOT_READY
+        : transform(result)
+    }
+    return this.operation(this.receivers, "recv", noblock, retry, this.receiveTimeout, attempt)
   }
 
   /**
@@ -138,26 +162,20 @@ export class GreenSocket {
    */
   recvInto(target: Array<ReadonlyArray<Uint8Array>>, max: number, noblock: boolean): Effect.Effect<number, ZMQError> {
     const want = Math.max(1, Math.floor(max))
-    return Effect.suspend(() =>
-      new Operation<number>(this, this.receivers, "recv", noblock, this.options.retry?.(), this.options.receiveTimeout?.(), (op) => {
-        op.enter()
-        let count = 0
-        while (count < want) {
-          const message = this.attemptRecv("message")
-          if (message === NOT_READY) break
-          if (message instanceof ZMQError) {
-            if (count > 0) break // the next attempt reports it
-            op.done()
-            throw message
-          }
-          target.push(message as ReadonlyArray<Uint8Array>)
-          count++
+    return this.operation(this.receivers, "recv", noblock, undefined, this.receiveTimeout, () => {
+      let count = 0
+      while (count < want) {
+        const message = this.attemptRecv("message")
+        if (message === NOT_READY) break
+        if (message instanceof ZMQError) {
+          if (count > 0) break // the next attempt reports it
+          return message
         }
-        if (count === 0) throw NOT_READY
-        op.done()
-        return count
-      }).run()
-    )
+        target.push(message as ReadonlyArray<Uint8Array>)
+        count++
+      }
+      return count === 0 ? NOT_READY : count
+    })
   }
 
   /** Puts whole messages back at the front, in order, for the next receiver. */
@@ -220,29 +238,30 @@ export class GreenSocket {
     options?: SendOptions | undefined,
     retry?: Schedule.Schedule<unknown, ZMQError> | undefined
   ): Effect.Effect<void, ZMQError> {
-    return Effect.suspend(() => this.sendNow(frames, noblock, options, retry))
+    const release = options?.release === undefined ? undefined : onceSent(options.release)
+    const attemptOptions = release === undefined ? options : { ...options, release: release.onRelease }
+    const binding = this.binding
+    const handle = this.handle
+    const single = frames.length === 1 && attemptOptions === undefined ? frames[0] : undefined
+    return this.operation(this.senders, "send", noblock, retry, this.sendTimeout, (): void | ZMQError | typeof NOT_READY => {
+      if (release !== undefined) release.calling = true
+      const status = single !== undefined
+        ? binding.send(handle, single, DONTWAIT)
+        : binding.sendMessage(handle, frames, DONTWAIT, attemptOptions)
+      release?.settle(status === 0)
+      if (status === 0) return undefined
+      return status === this.eagain ? NOT_READY : this.errorOf(status, "send")
+    })
   }
 
-  /** `send`, to be called inside the sending fiber's own step. */
+  /** `send` (kept for callers that build the Effect inside the sending fiber's step). */
   sendNow(
     frames: ReadonlyArray<Uint8Array>,
     noblock: boolean,
     options?: SendOptions | undefined,
     retry?: Schedule.Schedule<unknown, ZMQError> | undefined
   ): Effect.Effect<void, ZMQError> {
-    const release = options?.release === undefined ? undefined : onceSent(options.release)
-    const attemptOptions = release === undefined ? options : { ...options, release: release.onRelease }
-    return new Operation<void>(this, this.senders, "send", noblock, retry ?? this.options.retry?.(), this.options.sendTimeout?.(), (op) => {
-      op.enter()
-      if (release !== undefined) release.calling = true
-      const status = frames.length === 1 && attemptOptions === undefined
-        ? this.binding.send(this.handle, frames[0], DONTWAIT)
-        : this.binding.sendMessage(this.handle, frames, DONTWAIT, attemptOptions)
-      release?.settle(status === 0)
-      if (status === this.eagain) throw NOT_READY
-      op.done()
-      if (status !== 0) throw this.errorOf(status, "send")
-    }).run()
+    return this.send(frames, noblock, options, retry)
   }
 
   /**
@@ -251,10 +270,9 @@ export class GreenSocket {
    * rest. An interruption while waiting leaves the rest unsent.
    */
   sendBatch(messages: ReadonlyArray<ReadonlyArray<Uint8Array>>): Effect.Effect<void, ZMQError> {
-    let next = 0
-    const step = (): Effect.Effect<void, ZMQError> =>
-      new Operation<boolean>(this, this.senders, "send", false, this.options.retry?.(), this.options.sendTimeout?.(), (op) => {
-        op.enter()
+    return Effect.suspend(() => {
+      let next = 0
+      const attempt = (): boolean | ZMQError | typeof NOT_READY => {
         const from = next
         while (next < messages.length) {
           const frames = messages[next]
@@ -265,19 +283,60 @@ export class GreenSocket {
             next++
             continue
           }
-          if (status === this.eagain) break
-          op.done()
-          throw this.errorOf(status, "send")
+          if (status !== this.eagain) return this.errorOf(status, "send")
+          break
         }
-        if (next === from) throw NOT_READY
-        op.done()
-        return next >= messages.length
-      }).run().pipe(Effect.flatMap((finished) => finished ? Effect.void : step()))
-    return Effect.suspend(() => {
-      next = 0
-      return messages.length === 0 ? Effect.void : step()
+        return next === from ? NOT_READY : next >= messages.length
+      }
+      const step: Effect.Effect<void, ZMQError> = Effect.flatMap(
+        this.operation(this.senders, "send", false, undefined, this.sendTimeout, attempt),
+        (finished) => finished ? Effect.void : step
+      )
+      return messages.length === 0 ? Effect.void : step
     })
   }
+
+  /**
+   * The Effect of one operation. Its first attempt runs in an `Effect.sync` step, so a value taken from libzmq goes
+   * straight to the caller's continuation (no step in between at which the fiber could yield and be interrupted).
+   * `attempt` returns the value, the `ZMQError`, or `NOT_READY` (EAGAIN); the step throws the last two (and `YIELD`
+   * every `BURST` operations, before attempting), and `onCause` decides: fail, yield and start again, or hand over to
+   * an {@link Operation} that waits for the engine to wake it. Reusable: no state lives in the Effect.
+   */
+  operation<A>(
+    queue: Array<Waiter>,
+    name: string,
+    noblock: boolean,
+    retry: Schedule.Schedule<unknown, ZMQError> | undefined,
+    timeout: () => number | undefined,
+    attempt: () => A | ZMQError | typeof NOT_READY
+  ): Effect.Effect<A, ZMQError> {
+    const first = (): A => {
+      if (this.state._tag === "Closed") throw this.closedFor(name)
+      if (queue.length > 0) throw NOT_READY
+      if (++this.burst >= BURST) {
+        this.burst = 0
+        throw YIELD
+      }
+      const result = attempt()
+      if (result === NOT_READY) throw NOT_READY
+      this.afterAttempt()
+      if (result instanceof ZMQError) throw result
+      return result
+    }
+    const effect: Effect.Effect<A, ZMQError> = Effect.catchCause(Effect.sync(first), (cause) => {
+      const defect = dieOf(cause)
+      if (defect instanceof ZMQError) return Effect.fail(defect)
+      if (defect === YIELD) return Effect.andThen(Effect.yieldNow, effect)
+      if (defect !== NOT_READY) return Effect.failCause(cause as Cause.Cause<never>)
+      if (noblock) return Effect.fail(this.again(name))
+      return new Operation<A>(this, queue, name, retry ?? this.options.retry?.(), timeout(), attempt).wait()
+    })
+    return effect
+  }
+
+  private readonly receiveTimeout = () => this.options.receiveTimeout?.()
+  private readonly sendTimeout = () => this.options.sendTimeout?.()
 
   // ---------------------------------------------------------------------------------------------------------------
   // used by Operation
@@ -285,13 +344,6 @@ export class GreenSocket {
   /** Whether an operation may attempt now: nobody waits ahead of it in its direction. */
   canAttempt(queue: Array<Waiter>, waiter: Waiter | undefined): boolean {
     return waiter === undefined ? queue.length === 0 : queue[0] === waiter
-  }
-
-  /** Every `BURST` operations that completed without waiting, the next one yields to the event loop first. */
-  shouldYield(): boolean {
-    if (++this.burst < BURST) return false
-    this.burst = 0
-    return true
   }
 
   /** After a completed attempt: wake others later if the operation may have consumed the fd's edge. */
@@ -510,6 +562,12 @@ export class GreenSocket {
     }
   }
 
+  /** The error of an operation on a closed engine, naming that operation. */
+  closedFor(operation: string): ZMQError {
+    const error = (this.state as { readonly error: ZMQError }).error
+    return ZMQError.make(error.code, operation, error.message, undefined, error.errno)
+  }
+
   errorOf(errno: number, operation: string): ZMQError {
     return ZMQError.fromErrno(errno, operation, this.binding)
   }
@@ -547,14 +605,17 @@ const frameProperties = (properties: Binding.FrameProperties): Readonly<Record<s
   return typeof properties.group === "string" ? { ...properties, group: encoder.encode(properties.group) } : properties as Readonly<Record<string, unknown>>
 }
 
-/** The defect an attempt throws when libzmq said `EAGAIN` (or others wait ahead): never seen outside the engine. */
-const isNotReady = (u: unknown): boolean => u === NOT_READY
+
+/** What a failed attempt's step threw, if it was a defect (`NOT_READY`, `YIELD` or a `ZMQError`). */
+const dieOf = (cause: Cause.Cause<unknown>): unknown => {
+  const reason = cause.reasons.length === 1 ? cause.reasons[0] : undefined
+  return reason !== undefined && reason._tag === "Die" ? reason.defect : undefined
+}
 
 /**
- * The life of one `recv`/`send`: its attempts run in `Effect.sync`, so a value taken from libzmq goes straight to the
- * caller's continuation, with no step in between where the fiber could yield and be interrupted; a failed attempt
- * throws (`NOT_READY` or the `ZMQError`) and `onCause` decides: fail, or wait for the engine to wake it and attempt
- * again. Waiting is the only interruptible part, and it has taken nothing.
+ * The waiting part of one `recv`/`send`, once its first attempt met `EAGAIN`: it queues, parks until the engine wakes
+ * it (or its schedule's delay, or its timeout, ends the wait), then attempts again in an `Effect.sync` step of its
+ * own, as the first attempt did. Waiting is the only interruptible part, and it has taken nothing.
  */
 class Operation<A> {
   private waiter: Waiter | undefined = undefined
@@ -563,7 +624,6 @@ class Operation<A> {
   private readonly engine: GreenSocket
   private readonly queue: Array<Waiter>
   private readonly name: string
-  private readonly noblock: boolean
   private readonly schedule: Schedule.Schedule<unknown, ZMQError> | undefined
   private readonly timeout: number | undefined
   private readonly attemptEffect: Effect.Effect<A, ZMQError>
@@ -572,27 +632,30 @@ class Operation<A> {
     engine: GreenSocket,
     queue: Array<Waiter>,
     name: string,
-    noblock: boolean,
     schedule: Schedule.Schedule<unknown, ZMQError> | undefined,
     timeout: number | undefined,
-    attempt: (op: Operation<A>) => A
+    attempt: () => A | ZMQError | typeof NOT_READY
   ) {
     this.engine = engine
     this.queue = queue
     this.name = name
-    this.noblock = noblock
     this.schedule = schedule
     this.timeout = timeout === undefined || timeout < 0 ? undefined : timeout
-    this.attemptEffect = Effect.catchCause(Effect.sync(() => attempt(this)), this.onCause)
-  }
-
-  /** The Effect of the operation: its first attempt (after a yield, every `BURST` operations). */
-  run(): Effect.Effect<A, ZMQError> {
-    return this.engine.shouldYield() ? Effect.andThen(Effect.yieldNow, this.attemptEffect) : this.attemptEffect
+    this.attemptEffect = Effect.catchCause(
+      Effect.sync(() => {
+        this.enter()
+        const result = attempt()
+        if (result === NOT_READY) throw NOT_READY
+        this.done()
+        if (result instanceof ZMQError) throw result
+        return result
+      }),
+      this.onCause
+    )
   }
 
   /** At the start of each attempt: refuse on a closed engine, queue behind earlier waiters. */
-  enter(): void {
+  private enter(): void {
     const closed = this.engine.closedError
     if (closed !== undefined) {
       this.done()
@@ -602,7 +665,7 @@ class Operation<A> {
   }
 
   /** The attempt completed (with a value or an error): leave the queue, wake others later. */
-  done(): void {
+  private done(): void {
     if (this.waiter !== undefined) {
       this.engine.leave(this.queue, this.waiter)
       this.waiter = undefined
@@ -611,16 +674,14 @@ class Operation<A> {
   }
 
   private readonly onCause = (cause: Cause.Cause<never>): Effect.Effect<A, ZMQError> => {
-    const reason = cause.reasons.length === 1 ? cause.reasons[0] : undefined
-    if (reason === undefined || reason._tag !== "Die") return Effect.failCause(cause)
-    const defect = reason.defect
+    const defect = dieOf(cause)
     if (defect instanceof ZMQError) return Effect.fail(defect)
-    if (!isNotReady(defect)) return Effect.failCause(cause)
-    if (this.noblock) return Effect.fail(this.engine.again(this.name))
+    if (defect !== NOT_READY) return Effect.failCause(cause)
     return this.wait()
   }
 
-  private wait(): Effect.Effect<A, ZMQError> {
+  /** Queues (or waits again at its place), parks, then attempts. */
+  wait(): Effect.Effect<A, ZMQError> {
     const engine = this.engine
     if (this.waiter === undefined) {
       this.waiter = { resume: undefined, woken: false, queued: false, fruitless: false }

@@ -127,6 +127,9 @@ export class SocketImpl implements ZmqSocket {
     this.handle = handle
     this.engine = engine
     this.context = context
+    this.recvBytes = canRecv.has(type)
+      ? engine.recv("bytes", false) as Effect.Effect<Uint8Array, ZMQError>
+      : Effect.fail(ZMQError.make("ENOTSUP", "recv", `${type} sockets cannot receive`))
   }
 
   setUnregister(unregister: () => void) {
@@ -306,32 +309,32 @@ export class SocketImpl implements ZmqSocket {
   // ---------------------------------------------------------------------------------------------------------------
   // receiving
 
-  recv: ZmqSocket["recv"] = ((options?: RecvOptions) =>
-    Effect.suspend(() => {
-      const error = this.checkDirection("recv", canRecv) ?? validRetry(options?.retry, "recv")
-      if (error) return Effect.fail(error)
-      const noblock = Flags.has(options?.flags, Flags.NOBLOCK)
-      return this.engine.recvNow(options?.copy === false ? "frame" : "bytes", noblock, options?.retry)
-    })) as ZmqSocket["recv"]
+  // The Effects of the common calls are built once: a `recv()` allocates nothing before its attempt.
+  private readonly recvBytes: Effect.Effect<Uint8Array, ZMQError>
 
-  recvMultipart: ZmqSocket["recvMultipart"] = ((options?: RecvOptions) =>
-    Effect.suspend((): Effect.Effect<ReadonlyArray<Uint8Array | Frame.Frame>, ZMQError> => {
-      const error = this.checkDirection("recvMultipart", canRecv) ?? validRetry(options?.retry, "recvMultipart")
-      if (error) return Effect.fail(error)
-      const noblock = Flags.has(options?.flags, Flags.NOBLOCK)
-      return options?.copy === false
-        ? this.engine.recvNow("message", noblock, options?.retry, toFrames)
-        : this.engine.recvNow("message", noblock, options?.retry, toBytes)
-    })) as ZmqSocket["recvMultipart"]
+  recv: ZmqSocket["recv"] = ((options?: RecvOptions) => {
+    if (options === undefined || options === null) return this.recvBytes
+    const error = this.checkDirection("recv", canRecv) ?? validRetry(options?.retry, "recv")
+    if (error) return Effect.fail(error)
+    return this.engine.recv(options?.copy === false ? "frame" : "bytes", Flags.has(options?.flags, Flags.NOBLOCK), options?.retry)
+  }) as ZmqSocket["recv"]
+
+  recvMultipart: ZmqSocket["recvMultipart"] = ((options?: RecvOptions): Effect.Effect<ReadonlyArray<Uint8Array | Frame.Frame>, ZMQError> => {
+    const error = this.checkDirection("recvMultipart", canRecv) ?? validRetry(options?.retry, "recvMultipart")
+    if (error) return Effect.fail(error)
+    const noblock = Flags.has(options?.flags, Flags.NOBLOCK)
+    return options?.copy === false
+      ? this.engine.recv("message", noblock, options?.retry, toFrames)
+      : this.engine.recv("message", noblock, options?.retry, toBytes)
+  }) as ZmqSocket["recvMultipart"]
 
   recvString = (
     options?: { readonly flags?: number | undefined; readonly retry?: Schedule.Schedule<unknown, ZMQError> | undefined }
-  ): Effect.Effect<string, ZMQError> =>
-    Effect.suspend(() => {
-      const error = this.checkDirection("recvString", canRecv) ?? validRetry(options?.retry, "recvString")
-      if (error) return Effect.fail(error)
-      return this.engine.recvNow("bytes", Flags.has(options?.flags, Flags.NOBLOCK), options?.retry, decodeText)
-    })
+  ): Effect.Effect<string, ZMQError> => {
+    const error = this.checkDirection("recvString", canRecv) ?? validRetry(options?.retry, "recvString")
+    if (error) return Effect.fail(error)
+    return this.engine.recv("bytes", Flags.has(options?.flags, Flags.NOBLOCK), options?.retry, decodeText)
+  }
 
   // ---------------------------------------------------------------------------------------------------------------
   // options
