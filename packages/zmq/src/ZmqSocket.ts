@@ -18,7 +18,6 @@ import type * as MessageTracker from "@effect-zmq/core/MessageTracker"
 import type { ZMQError } from "@effect-zmq/core/ZMQError"
 import type * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
-import * as internal from "./internal/socket.ts"
 import type * as SocketOption from "./SocketOption.ts"
 // composition (docs/composition.md)
 import type * as Duration from "effect/Duration"
@@ -31,8 +30,9 @@ import * as codecInternal from "./internal/codec.ts"
 import * as monitorInternal from "./internal/monitor.ts"
 import * as pollInternal from "./internal/poll.ts"
 import * as reqrepInternal from "./internal/reqrep.ts"
-import * as streamInternal from "./internal/stream.ts"
+import * as telemetryInternal from "./internal/telemetry.ts"
 import type { ZmqContext } from "./ZmqContext.ts"
+import type * as ZmqTelemetry from "./ZmqTelemetry.ts"
 
 /**
  * The socket types. The draft types (`SERVER`, `CLIENT`, `RADIO`, `DISH`, `GATHER`, `SCATTER`, `DGRAM`) are
@@ -74,7 +74,10 @@ export type SocketType =
 
 /**
  * Options of `make`: endpoints to bind and connect (in that order, after the options are set) and initial socket
- * options, either by name at the top level or under `options`.
+ * options, either by name at the top level or under `options`. `telemetry` turns tracing and metrics on for this
+ * socket (`true`, or {@link ZmqTelemetry.Options}) or off (`false`), over the context default of
+ * `ZmqTelemetry.layer` (docs/observability.md). The secret options `CURVE_SECRETKEY` and `PLAIN_PASSWORD` accept a
+ * `Redacted<string>`.
  *
  * @example
  * ```ts
@@ -90,6 +93,7 @@ export type MakeOptions = SocketOption.Init & {
   readonly bind?: string | ReadonlyArray<string> | undefined
   readonly connect?: string | ReadonlyArray<string> | undefined
   readonly options?: SocketOption.Init | undefined
+  readonly telemetry?: ZmqTelemetry.Options | boolean | undefined
 }
 
 /**
@@ -210,7 +214,7 @@ export interface ZmqSocket {
 
 /**
  * Makes a socket of `type` from the {@link ZmqContext} in context, closed when the scope closes. `options` may set
- * initial socket options and endpoints to bind and connect.
+ * initial socket options and endpoints to bind and connect, and its `telemetry`. Runs in a `ZmqSocket.make` span.
  *
  * @example
  * ```ts
@@ -232,7 +236,7 @@ export interface ZmqSocket {
 export const make: (
   type: SocketType,
   options?: MakeOptions
-) => Effect.Effect<ZmqSocket, ZMQError, ZmqContext | Scope.Scope> = internal.make
+) => Effect.Effect<ZmqSocket, ZMQError, ZmqContext | Scope.Scope> = telemetryInternal.make
 
 // -----------------------------------------------------------------------------------------------------------------
 // Effect-native composition: streams, sinks, poll, monitor events, request/reply, typed codecs (docs/composition.md)
@@ -287,7 +291,7 @@ export interface StreamOptions {
 export const stream: (
   socket: ZmqSocket,
   options?: StreamOptions
-) => Stream.Stream<ReadonlyArray<Uint8Array>, ZMQError> = streamInternal.stream
+) => Stream.Stream<ReadonlyArray<Uint8Array>, ZMQError> = telemetryInternal.stream
 
 /**
  * A `Sink` that sends every message it is fed, with backpressure: each chunk is handed to ZeroMQ in as few
@@ -308,7 +312,7 @@ export const stream: (
  * @category streams
  */
 export const sink: (socket: ZmqSocket) => Sink.Sink<void, ReadonlyArray<Uint8Array>, never, ZMQError> =
-  streamInternal.sink
+  telemetryInternal.sink
 
 /**
  * One entry of a {@link poll}: the socket and the events to wait for (`Events.POLLIN`, `Events.POLLOUT` or both;
@@ -573,8 +577,8 @@ export const serve: {
 
 /**
  * Options of {@link lazyPirate}: where to connect, how long to wait for a reply, how often to retry (a `Schedule`
- * over the `ZMQError` of the failed attempt; default `Schedule.recurs(2)`, i.e. three attempts), and the REQ
- * socket's options (`LINGER` defaults to 0 so a dropped request is not kept).
+ * over the `ZMQError` of the failed attempt; default `Schedule.recurs(2)`, i.e. three attempts), the REQ
+ * socket's options (`LINGER` defaults to 0 so a dropped request is not kept) and its `telemetry` (as `make`'s).
  *
  * @example
  * ```ts
@@ -596,6 +600,7 @@ export interface LazyPirateOptions {
   readonly timeout: Duration.Input
   readonly schedule?: Schedule.Schedule<unknown, ZMQError> | undefined
   readonly options?: SocketOption.Init | undefined
+  readonly telemetry?: ZmqTelemetry.Options | boolean | undefined
 }
 
 /**
