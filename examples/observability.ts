@@ -1,7 +1,7 @@
 // Observability (docs/observability.md): a request/reply service with tracing and metrics on. A ROUTER serves
 // upper-casing requests; a REQ client asks three times inside a "checkout" span. With `propagation` on, each request
 // carries the W3C trace context in a leading frame, so the server's spans continue the client's trace. The example
-// records the spans with a small in-memory tracer (use `effect/unstable/observability`'s OTLP exporter in real life),
+// records the spans with a small in-memory tracer (use `effect/observability`'s `OtlpTracer` in real life),
 // then prints them as a tree (parent/child across client and server) and prints the metric values.
 import { Effect, Layer, Metric, Option, Tracer } from "effect"
 import { ZmqSocket, ZmqTelemetry } from "@effect-zmq/zmq"

@@ -498,6 +498,9 @@ export type Message = Uint8Array | Frame.Frame | Iterable<Uint8Array | Frame.Fra
  * sent; interrupted after the send, the reply is still owed, and a REQ refuses the next send with `EFSM` until it
  * is recreated — prefer `Effect.timeout` with {@link lazyPirate}, which recreates the socket for you.
  *
+ * Runs in a `ZmqSocket.request` client span; with `telemetry: { propagation: true }` on the socket, the span's W3C
+ * trace context goes in a leading frame, which a propagating {@link serve} continues (docs/observability.md).
+ *
  * @example
  * ```ts
  * import { Effect } from "effect"
@@ -540,6 +543,10 @@ export interface ServeOptions {
  *
  * Interruption: a REP interrupted while its handler runs owes a reply (its next `recv` fails with `EFSM`); a
  * ROUTER has no such state, and requests not yet taken stay in the socket.
+ *
+ * Each request runs in a `ZmqSocket.serve` server span; with `telemetry: { propagation: true }` on the socket, a
+ * request's leading trace-context frame is taken off (the handler never sees it) and the span continues the
+ * caller's trace (docs/observability.md).
  *
  * @example
  * ```ts
@@ -628,7 +635,8 @@ export interface LazyPirateClient {
  * The zguide's "lazy pirate" client: a REQ socket whose request that gets no reply within `timeout` is abandoned by
  * closing the socket and opening a new one (the only way to reset a REQ), then retried as `schedule` allows. When
  * the schedule gives up, the request fails with `EAGAIN`. Requests are serialised; an interrupted request also
- * throws its socket away, so the next request never meets `EFSM`. The sockets belong to the Scope.
+ * throws its socket away, so the next request never meets `EFSM`. The sockets belong to the Scope. Each request
+ * runs in a `ZmqSocket.lazyPirate` span with one `ZmqSocket.lazyPirate.attempt` child per attempt.
  *
  * @example
  * ```ts

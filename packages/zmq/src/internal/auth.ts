@@ -210,7 +210,10 @@ export const make = (
           reason: decision.reason
         })
         yield* zap.sendMultipart(replyFrames(frames[1] ?? new Uint8Array(0), decision))
-      }).pipe(Effect.withSpan("ZmqAuth.decide", { kind: "server", attributes: { "messaging.system": SYSTEM } }))
+      }).pipe(Effect.withSpan("ZmqAuth.decide", {
+        kind: "server",
+        attributes: { "messaging.system": SYSTEM }
+      }, { captureStackTrace: false }))
     }
     return {
       current: () => config,

@@ -157,7 +157,7 @@ const traced = (
         "zmq.proxy.backend_to_frontend.messages": stats.backendToFrontend.count
       })),
     name,
-    { kind: "internal", attributes }
+    { kind: "internal", attributes, captureStackTrace: false }
   )
 }
 

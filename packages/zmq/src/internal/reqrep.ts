@@ -49,10 +49,12 @@ export const request = (socket: ZmqSocket, message: Message): Effect.Effect<Read
     if (engine instanceof ZMQError) return Effect.fail(engine)
     const frames = framesOf(message, "request")
     if (frames instanceof ZMQError) return Effect.fail(frames)
-    const exchange = withCurrentSpan((span) =>
-      lockOf(socket).withPermit(Effect.andThen(sendRequest(socket, frames, span), socket.recvMultipart()))
-    )
     const state = telemetry.stateOf(socket)
+    const exchange = state?.options.propagation === true
+      ? withCurrentSpan((span) =>
+        lockOf(socket).withPermit(Effect.andThen(sendRequest(socket, frames, span), socket.recvMultipart()))
+      )
+      : lockOf(socket).withPermit(Effect.andThen(socket.sendMultipart(frames), socket.recvMultipart()))
     const measured = state?.options.metrics === true ? timed(exchange, (millis) => state.onRequest(millis)) : exchange
     return Effect.withSpan(measured, "ZmqSocket.request", telemetry.requestSpanOptions(socket, "request", "client", "send"))
   })
@@ -217,7 +219,7 @@ export const lazyPirate = (
           "messaging.operation.type": "send",
           "zmq.lazy_pirate.attempt": number
         }
-      }))
+      }, { captureStackTrace: false }))
 
     const requestOf = (message: Message) =>
       Effect.suspend(() => {
@@ -239,7 +241,7 @@ export const lazyPirate = (
             "messaging.operation.type": "send",
             "zmq.connect": endpoints
           }
-        }))
+        }, { captureStackTrace: false }))
       })
     return {
       request: requestOf,

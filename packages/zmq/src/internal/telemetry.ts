@@ -297,7 +297,7 @@ export class SocketTelemetry {
   ): Tracer.SpanOptions {
     const attributes: Record<string, unknown> = { ...this.spanAttributes, "messaging.operation.name": operation }
     if (operationType !== undefined) attributes["messaging.operation.type"] = operationType
-    return { kind, attributes: extra === undefined ? attributes : Object.assign(attributes, extra) }
+    return { kind, attributes: extra === undefined ? attributes : Object.assign(attributes, extra), captureStackTrace: false }
   }
 }
 
@@ -490,7 +490,11 @@ export const make = Effect.fnUntraced(function*(
   const resolved = resolve(telemetry, yield* Defaults)
   const plain = isObject ? unwrapSecrets(telemetry === undefined ? options : rest as MakeOptions) : options
   if (resolved === undefined) {
-    return yield* Effect.withSpan(socketInternal.make(type, plain), "ZmqSocket.make", { kind: "internal", attributes })
+    return yield* Effect.withSpan(socketInternal.make(type, plain), "ZmqSocket.make", {
+      kind: "internal",
+      attributes,
+      captureStackTrace: false
+    })
   }
   return yield* Effect.withSpan(
     Effect.gen(function*() {
@@ -511,7 +515,7 @@ export const make = Effect.fnUntraced(function*(
       return socket
     }),
     "ZmqSocket.make",
-    { kind: "internal", attributes: { ...attributes, ...state0(resolved) } }
+    { kind: "internal", attributes: { ...attributes, ...state0(resolved) }, captureStackTrace: false }
   )
 })
 
@@ -646,5 +650,5 @@ export const requestSpanOptions = (
     "messaging.operation.name": operation,
     "messaging.operation.type": operationType
   }
-  return { kind, attributes: extra === undefined ? attributes : Object.assign(attributes, extra) }
+  return { kind, attributes: extra === undefined ? attributes : Object.assign(attributes, extra), captureStackTrace: false }
 }
