@@ -91,6 +91,23 @@ describe("operation spans", () => {
   })
 })
 
+describe("bad telemetry options", () => {
+  it.live("fail with EINVAL naming the field, before any socket is made (no make span has a socket)", () => {
+    const recording = recordingTracer()
+    return observed(recording, Effect.gen(function*() {
+      const bad: ReadonlyArray<unknown> = ["yes", 1, null, [], { metrics: "on" }, { name: 7 }, { attributes: { a: 1 } }]
+      for (const telemetry of bad) {
+        const error = yield* ZmqSocket.make("PULL", { telemetry } as unknown as ZmqSocket.MakeOptions).pipe(Effect.flip)
+        expect(error.code).toBe("EINVAL")
+        expect(error.message).toContain("telemetry")
+      }
+      // the checks run before the engine's make: its span is the only one, and it failed
+      expect(recording.named("ZmqSocket.make").every((span) => span.status._tag === "Ended" && span.status.exit._tag === "Failure"))
+        .toBe(true)
+    }))
+  })
+})
+
 describe("message spans (opt-in)", () => {
   it.live("send and recv spans: producer and consumer, operation type, body size; none when off", () => {
     const recording = recordingTracer()

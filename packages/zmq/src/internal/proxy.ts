@@ -10,7 +10,7 @@ import type * as Scope from "effect/Scope"
 import type { ProxyControl, ProxyStats } from "../ZmqProxy.ts"
 import type { ZmqSocket } from "../ZmqSocket.ts"
 import { engineOf, isClosedByOwner } from "./access.ts"
-import { SYSTEM } from "./telemetry.ts"
+import { SYSTEM, textOf } from "./telemetry.ts"
 
 /** How many messages one uninterruptible forwarding step moves at most before it looks at interruption again. */
 const STEP = 64
@@ -146,10 +146,10 @@ const traced = (
   const attributes: Record<string, unknown> = {
     "messaging.system": SYSTEM,
     "messaging.operation.name": "proxy",
-    "zmq.proxy.frontend.type": String(frontend?.type),
-    "zmq.proxy.backend.type": String(backend?.type)
+    "zmq.proxy.frontend.type": textOf(frontend?.type),
+    "zmq.proxy.backend.type": textOf(backend?.type)
   }
-  if (capture !== undefined) attributes["zmq.proxy.capture.type"] = String(capture?.type)
+  if (capture !== undefined) attributes["zmq.proxy.capture.type"] = textOf(capture?.type)
   return Effect.withSpan(
     Effect.onExit(effect, () =>
       Effect.annotateCurrentSpan({

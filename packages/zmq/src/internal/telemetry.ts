@@ -10,7 +10,7 @@ import type * as Sink from "effect/Sink"
 import type * as Tracer from "effect/Tracer"
 import type { ZmqContext } from "../ZmqContext.ts"
 import type { MakeOptions, SocketEvent, SocketType, StreamOptions, ZmqSocket } from "../ZmqSocket.ts"
-import { engineOf } from "./access.ts"
+import { describe, engineOf } from "./access.ts"
 import * as monitorInternal from "./monitor.ts"
 import { unwrapSecret, unwrapSecrets } from "./secret.ts"
 import * as socketInternal from "./socket.ts"
@@ -77,6 +77,30 @@ export const resolve = (options: Options | boolean | undefined, base: Resolved |
   }
 }
 
+const booleanFields = ["enabled", "operationSpans", "messageSpans", "metrics", "monitor", "propagation"] as const
+
+/** Why a `telemetry` option is not one, or `undefined` when it is. */
+export const validate = (options: unknown): string | undefined => {
+  if (options === undefined || typeof options === "boolean") return undefined
+  if (options === null || typeof options !== "object" || Array.isArray(options)) {
+    return `telemetry must be a boolean or ZmqTelemetry.Options, got ${textOf(options)}`
+  }
+  const o = options as Record<string, unknown>
+  for (const field of booleanFields) {
+    if (o[field] !== undefined && typeof o[field] !== "boolean") return `telemetry.${field} must be a boolean, got ${textOf(o[field])}`
+  }
+  if (o.name !== undefined && typeof o.name !== "string") return `telemetry.name must be a string, got ${textOf(o.name)}`
+  if (o.attributes !== undefined) {
+    if (o.attributes === null || typeof o.attributes !== "object" || Array.isArray(o.attributes)) {
+      return `telemetry.attributes must be a record of strings, got ${textOf(o.attributes)}`
+    }
+    for (const value of Object.values(o.attributes)) {
+      if (typeof value !== "string") return `telemetry.attributes values must be strings, got ${textOf(value)}`
+    }
+  }
+  return undefined
+}
+
 // -----------------------------------------------------------------------------------------------------------------
 // metrics (OpenTelemetry messaging names where there is one, `zmq.*` otherwise)
 
@@ -139,6 +163,9 @@ export const requestDuration = Metric.histogram("zmq.request.duration", {
 // attributes
 
 export const SYSTEM = "zeromq"
+
+/** A string for an attribute, never `String(u)` (which throws for null-prototype objects): bad input is reported by the engine. */
+export const textOf = (u: unknown): string => typeof u === "string" ? u : describe(u)
 
 const transports: Readonly<Record<string, string>> = { tcp: "tcp", ipc: "unix", inproc: "inproc", udp: "udp" }
 
@@ -356,15 +383,15 @@ const instrument = (impl: ZmqSocket, state: SocketTelemetry): ZmqSocket => {
   const endpointOperation = (name: "bind" | "unbind" | "connect" | "disconnect") => (endpoint: string) => {
     const role = name === "bind" || name === "unbind" ? "bind" : "connect"
     const run = impl[name](endpoint)
-    if (name === "unbind" || name === "disconnect") return operation(name, run, endpointAttributes(String(endpoint), role))
+    if (name === "unbind" || name === "disconnect") return operation(name, run, endpointAttributes(textOf(endpoint), role))
     // after a bind, the resolved endpoint (a real port for tcp://…:*) goes on the span and on later spans
     const recorded = Effect.flatMap(run, () =>
-      Effect.flatMap(Effect.orElseSucceed(impl.lastEndpoint, () => String(endpoint)), (resolved) => {
+      Effect.flatMap(Effect.orElseSucceed(impl.lastEndpoint, () => textOf(endpoint)), (resolved) => {
         const attributes = endpointAttributes(resolved, role)
         Object.assign(state.spanAttributes, attributes)
         return operationSpans ? Effect.annotateCurrentSpan(attributes) : Effect.void
       }))
-    return operation(name, recorded, endpointAttributes(String(endpoint), role))
+    return operation(name, recorded, endpointAttributes(textOf(endpoint), role))
   }
 
   const sent = <A>(effect: Effect.Effect<A, ZMQError>, messages: number, bytes: number, frames: number) => {
@@ -464,12 +491,12 @@ const toList = (value: unknown): ReadonlyArray<string> =>
 
 /** Attributes of the `ZmqSocket.make` span. */
 const makeAttributes = (type: unknown, options: MakeOptions | undefined): Record<string, unknown> => {
-  const attributes: Record<string, unknown> = { "messaging.system": SYSTEM, "zmq.socket.type": String(type) }
+  const attributes: Record<string, unknown> = { "messaging.system": SYSTEM, "zmq.socket.type": textOf(type) }
   if (options !== undefined && options !== null && typeof options === "object") {
     const bind = toList(options.bind)
     const connect = toList(options.connect)
-    if (bind.length > 0) attributes["zmq.bind"] = bind.map(String)
-    if (connect.length > 0) attributes["zmq.connect"] = connect.map(String)
+    if (bind.length > 0) attributes["zmq.bind"] = bind.map(textOf)
+    if (connect.length > 0) attributes["zmq.connect"] = connect.map(textOf)
   }
   return attributes
 }
@@ -487,6 +514,8 @@ export const make = Effect.fnUntraced(function*(
   const attributes = makeAttributes(type, options)
   const isObject = options !== undefined && options !== null && typeof options === "object"
   const { telemetry, ...rest } = isObject ? options : { telemetry: undefined }
+  const invalid = validate(telemetry)
+  if (invalid !== undefined) return yield* Effect.fail(ZMQError.make("EINVAL", "socket", invalid))
   const resolved = resolve(telemetry, yield* Defaults)
   const plain = isObject ? unwrapSecrets(telemetry === undefined ? options : rest as MakeOptions) : options
   if (resolved === undefined) {
@@ -538,7 +567,7 @@ const watch = (socket: ZmqSocket, state: SocketTelemetry): Effect.Effect<void> =
 export const monitor = (socket: ZmqSocket): Effect.Effect<void, ZMQError> =>
   Effect.flatMap(Effect.context<never>(), (context) => {
     const state = stateOf(socket)
-    const attributes = state?.metricAttributes ?? { "messaging.system": SYSTEM, "zmq.socket.type": String(socket?.type) }
+    const attributes = state?.metricAttributes ?? { "messaging.system": SYSTEM, "zmq.socket.type": textOf(socket?.type) }
     return Stream.runForEach(
       monitorInternal.events(socket),
       (event) => Effect.sync(() => recordEvent(event, attributes, state?.context ?? context))
