@@ -96,9 +96,15 @@ describe("message metrics", () => {
       expect(yield* histogramCount("zmq.send.wait.duration", { "zmq.socket.name": "hwm" })).toBe(2)
       expect(yield* counterValue("zmq.receive.waits", { "zmq.socket.name": "hwm" })).toBe(1)
       expect(yield* histogramCount("zmq.receive.wait.duration", { "zmq.socket.name": "hwm" })).toBe(1)
-      // a socket without telemetry: nothing
+      // waitObserver: the function the engine calls when a wait ends
+      ZmqTelemetry.hooks.waitObserver(push)!("recv", 3)
+      expect(yield* counterValue("zmq.receive.waits", { "zmq.socket.name": "hwm" })).toBe(2)
+      // a socket without telemetry (or without metrics): nothing, and no observer, so no clock read
       const plain = yield* ZmqSocket.make("PUSH")
+      const quiet = yield* ZmqSocket.make("PUSH", { telemetry: { metrics: false } })
       ZmqTelemetry.hooks.onSendWaited(plain, 1)
+      expect(ZmqTelemetry.hooks.waitObserver(plain)).toBeUndefined()
+      expect(ZmqTelemetry.hooks.waitObserver(quiet)).toBeUndefined()
       expect(yield* counterValue("zmq.send.waits", {})).toBe(2)
     })))
 })

@@ -506,8 +506,10 @@ export const decodeTraceFrame = (frame: Uint8Array): Tracer.ExternalSpan | undef
 }
 
 /**
- * Engine hooks (for the green engine and platform bindings): report that a send or a receive of `socket` had to wait,
- * and for how long. They do nothing for a socket without metrics.
+ * Engine hooks (for the green engine and platform bindings), keyed by the socket object (the one `make` returned or
+ * the engine's own): report that a send or a receive had to wait, and for how long (no-ops for a socket without
+ * metrics); `waitObserver(socket)` is the function to call when a wait ends, or `undefined` when nobody records
+ * waits, so that the engine reads the clock only when someone will use it.
  *
  * @example
  * ```ts
@@ -516,6 +518,10 @@ export const decodeTraceFrame = (frame: Uint8Array): Tracer.ExternalSpan | undef
  *
  * declare const socket: ZmqSocket.ZmqSocket
  * ZmqTelemetry.hooks.onSendWaited(socket, 2.5)
+ * const observe = ZmqTelemetry.hooks.waitObserver(socket)
+ * const started = observe === undefined ? 0 : performance.now()
+ * // … the wait …
+ * observe?.("recv", performance.now() - started)
  * ```
  *
  * @since 0.1.0
@@ -524,7 +530,9 @@ export const decodeTraceFrame = (frame: Uint8Array): Tracer.ExternalSpan | undef
 export const hooks: {
   readonly onSendWaited: (socket: object, millis: number) => void
   readonly onRecvWaited: (socket: object, millis: number) => void
+  readonly waitObserver: (socket: object) => ((direction: "send" | "recv", millis: number) => void) | undefined
 } = {
   onSendWaited: (socket, millis) => internal.stateOf(socket)?.onSendWaited(millis),
-  onRecvWaited: (socket, millis) => internal.stateOf(socket)?.onRecvWaited(millis)
+  onRecvWaited: (socket, millis) => internal.stateOf(socket)?.onRecvWaited(millis),
+  waitObserver: internal.waitObserver
 }

@@ -7,7 +7,7 @@ import type * as Scope from "effect/Scope"
 import type { AuthConfig, AuthDecision, AuthRequest, AuthStats } from "../ZmqAuth.ts"
 import { ZmqContext } from "../ZmqContext.ts"
 import * as ZmqSocket from "../ZmqSocket.ts"
-import { SYSTEM, zapDecisions } from "./telemetry.ts"
+import { SYSTEM, zapDecisionSeries } from "./telemetry.ts"
 
 export const unwrapConfig = (config: Config.Wrap<AuthConfig>) => Config.unwrap(config)
 
@@ -188,7 +188,7 @@ export const make = (
         else denied++
         const mechanism = request?.mechanism ?? "unknown"
         yield* Metric.update(
-          Metric.withAttributes(zapDecisions, {
+          zapDecisionSeries({
             "messaging.system": SYSTEM,
             "zmq.zap.mechanism": mechanism,
             "zmq.zap.status": decision.status,

@@ -106,58 +106,61 @@ export const validate = (options: unknown): string | undefined => {
 
 const millisBoundaries = Metric.exponentialBoundaries({ start: 0.01, factor: 4, count: 12 })
 
-export const messagesSent = Metric.counter("messaging.client.sent.messages", {
-  description: "Messages sent (a multipart message counts once)",
-  incremental: true
-})
-export const messagesReceived = Metric.counter("messaging.client.consumed.messages", {
-  description: "Messages received (a multipart message counts once)",
-  incremental: true
-})
-export const bytesSent = Metric.counter("zmq.client.sent.bytes", {
-  description: "Bytes sent, all frames",
-  incremental: true
-})
-export const bytesReceived = Metric.counter("zmq.client.consumed.bytes", {
-  description: "Bytes received, all frames",
-  incremental: true
-})
-export const sendWaits = Metric.counter("zmq.send.waits", {
-  description: "Sends that had to wait for room (high-water mark reached, or no peer yet)",
-  incremental: true
-})
-export const sendWaitDuration = Metric.histogram("zmq.send.wait.duration", {
-  description: "How long a send that had to wait waited, in milliseconds",
-  boundaries: millisBoundaries
-})
-export const receiveWaits = Metric.counter("zmq.receive.waits", {
-  description: "Receives that had to wait for a message",
-  incremental: true
-})
-export const receiveWaitDuration = Metric.histogram("zmq.receive.wait.duration", {
-  description: "How long a receive that had to wait waited, in milliseconds",
-  boundaries: millisBoundaries
-})
-export const connections = Metric.counter("zmq.connections", {
-  description: "Connections made (monitor events Connected and Accepted; zmq.connection.direction tells which)",
-  incremental: true
-})
-export const disconnections = Metric.counter("zmq.disconnections", {
-  description: "Connections lost (monitor event Disconnected)",
-  incremental: true
-})
-export const handshakeFailures = Metric.counter("zmq.handshake.failures", {
-  description: "Handshakes that failed (monitor event HandshakeFailed; zmq.handshake.failure.reason tells why)",
-  incremental: true
-})
-export const zapDecisions = Metric.counter("zmq.zap.decisions", {
-  description: "ZAP decisions of the authenticator, by zmq.zap.mechanism, zmq.zap.status and zmq.zap.result",
-  incremental: true
-})
-export const requestDuration = Metric.histogram("zmq.request.duration", {
-  description: "Duration of ZmqSocket.request round trips, in milliseconds",
-  boundaries: millisBoundaries
-})
+type Attributes = Readonly<Record<string, string>> | undefined
+
+/**
+ * The metrics, as constructors of a series: each socket makes its own with its attributes built in, once. (A metric
+ * from `Metric.withAttributes` merges the attributes into a new context on every update, and recomputes the series
+ * key each time: too slow for a per-message counter.)
+ */
+const counterOf = (id: string, description: string) => (attributes?: Attributes): Metric.Counter<number> =>
+  Metric.counter(id, { description, incremental: true, attributes })
+const histogramOf = (id: string, description: string) => (attributes?: Attributes): Metric.Histogram<number> =>
+  Metric.histogram(id, { description, boundaries: millisBoundaries, attributes })
+
+const series = {
+  messagesSent: counterOf("messaging.client.sent.messages", "Messages sent (a multipart message counts once)"),
+  messagesReceived: counterOf("messaging.client.consumed.messages", "Messages received (a multipart message counts once)"),
+  bytesSent: counterOf("zmq.client.sent.bytes", "Bytes sent, all frames"),
+  bytesReceived: counterOf("zmq.client.consumed.bytes", "Bytes received, all frames"),
+  sendWaits: counterOf("zmq.send.waits", "Sends that had to wait for room (high-water mark reached, or no peer yet)"),
+  sendWaitDuration: histogramOf("zmq.send.wait.duration", "How long a send that had to wait waited, in milliseconds"),
+  receiveWaits: counterOf("zmq.receive.waits", "Receives that had to wait for a message"),
+  receiveWaitDuration: histogramOf(
+    "zmq.receive.wait.duration",
+    "How long a receive that had to wait waited, in milliseconds"
+  ),
+  connections: counterOf(
+    "zmq.connections",
+    "Connections made (monitor events Connected and Accepted; zmq.connection.direction tells which)"
+  ),
+  disconnections: counterOf("zmq.disconnections", "Connections lost (monitor event Disconnected)"),
+  handshakeFailures: counterOf(
+    "zmq.handshake.failures",
+    "Handshakes that failed (monitor event HandshakeFailed; zmq.handshake.failure.reason tells why)"
+  ),
+  zapDecisions: counterOf(
+    "zmq.zap.decisions",
+    "ZAP decisions of the authenticator, by zmq.zap.mechanism, zmq.zap.status and zmq.zap.result"
+  ),
+  requestDuration: histogramOf("zmq.request.duration", "Duration of ZmqSocket.request round trips, in milliseconds")
+}
+
+export const messagesSent = series.messagesSent()
+export const messagesReceived = series.messagesReceived()
+export const bytesSent = series.bytesSent()
+export const bytesReceived = series.bytesReceived()
+export const sendWaits = series.sendWaits()
+export const sendWaitDuration = series.sendWaitDuration()
+export const receiveWaits = series.receiveWaits()
+export const receiveWaitDuration = series.receiveWaitDuration()
+export const connections = series.connections()
+export const disconnections = series.disconnections()
+export const handshakeFailures = series.handshakeFailures()
+export const zapDecisions = series.zapDecisions()
+/** A ZAP decision series with its attributes. */
+export const zapDecisionSeries = series.zapDecisions
+export const requestDuration = series.requestDuration()
 
 // -----------------------------------------------------------------------------------------------------------------
 // attributes
@@ -216,8 +219,6 @@ const sumBytes = (frames: Iterable<unknown>): number => {
 // -----------------------------------------------------------------------------------------------------------------
 // per-socket state
 
-type Bound<M> = M
-
 /**
  * The telemetry of one socket: its options, its span attributes, its metric series (tagged with the socket's type,
  * name and attributes) and the context they are recorded in (the one `make` ran in: its `MetricRegistry`). The
@@ -231,16 +232,15 @@ export class SocketTelemetry {
   /** Attributes every span of this socket carries; the endpoints of the last bind and connect are added to it. */
   readonly spanAttributes: Record<string, unknown>
   private readonly series: {
-    readonly messagesSent: Bound<Metric.Counter<number>>
-    readonly messagesReceived: Bound<Metric.Counter<number>>
-    readonly bytesSent: Bound<Metric.Counter<number>>
-    readonly bytesReceived: Bound<Metric.Counter<number>>
-    readonly sendWaits: Bound<Metric.Counter<number>>
-    readonly sendWaitDuration: Bound<Metric.Histogram<number>>
-    readonly receiveWaits: Bound<Metric.Counter<number>>
-    readonly receiveWaitDuration: Bound<Metric.Histogram<number>>
-    readonly disconnections: Bound<Metric.Counter<number>>
-    readonly requestDuration: Bound<Metric.Histogram<number>>
+    readonly messagesSent: Metric.Counter<number>
+    readonly messagesReceived: Metric.Counter<number>
+    readonly bytesSent: Metric.Counter<number>
+    readonly bytesReceived: Metric.Counter<number>
+    readonly sendWaits: Metric.Counter<number>
+    readonly sendWaitDuration: Metric.Histogram<number>
+    readonly receiveWaits: Metric.Counter<number>
+    readonly receiveWaitDuration: Metric.Histogram<number>
+    readonly requestDuration: Metric.Histogram<number>
   } | undefined
 
   constructor(type: SocketType, options: Resolved, context: Context.Context<never>) {
@@ -255,19 +255,17 @@ export class SocketTelemetry {
     if (options.name !== undefined) metricAttributes["zmq.socket.name"] = options.name
     this.metricAttributes = metricAttributes
     this.spanAttributes = { ...metricAttributes }
-    const tag = <I, S>(metric: Metric.Metric<I, S>) => Metric.withAttributes(metric, metricAttributes)
     this.series = options.metrics
       ? {
-        messagesSent: tag(messagesSent),
-        messagesReceived: tag(messagesReceived),
-        bytesSent: tag(bytesSent),
-        bytesReceived: tag(bytesReceived),
-        sendWaits: tag(sendWaits),
-        sendWaitDuration: tag(sendWaitDuration),
-        receiveWaits: tag(receiveWaits),
-        receiveWaitDuration: tag(receiveWaitDuration),
-        disconnections: tag(disconnections),
-        requestDuration: tag(requestDuration)
+        messagesSent: series.messagesSent(metricAttributes),
+        messagesReceived: series.messagesReceived(metricAttributes),
+        bytesSent: series.bytesSent(metricAttributes),
+        bytesReceived: series.bytesReceived(metricAttributes),
+        sendWaits: series.sendWaits(metricAttributes),
+        sendWaitDuration: series.sendWaitDuration(metricAttributes),
+        receiveWaits: series.receiveWaits(metricAttributes),
+        receiveWaitDuration: series.receiveWaitDuration(metricAttributes),
+        requestDuration: series.requestDuration(metricAttributes)
       }
       : undefined
   }
@@ -337,17 +335,16 @@ export const recordEvent = (
   switch (event._tag) {
     case "Connected":
     case "Accepted":
-      Metric.withAttributes(connections, {
+      series.connections({
         ...attributes,
         "zmq.connection.direction": event._tag === "Connected" ? "connect" : "accept"
       }).updateUnsafe(1, context)
       return
     case "Disconnected":
-      Metric.withAttributes(disconnections, attributes).updateUnsafe(1, context)
+      series.disconnections(attributes).updateUnsafe(1, context)
       return
     case "HandshakeFailed":
-      Metric.withAttributes(handshakeFailures, { ...attributes, "zmq.handshake.failure.reason": event.reason })
-        .updateUnsafe(1, context)
+      series.handshakeFailures({ ...attributes, "zmq.handshake.failure.reason": event.reason }).updateUnsafe(1, context)
       return
     default:
       return
@@ -359,6 +356,18 @@ const states = new WeakMap<object, SocketTelemetry>()
 
 /** The telemetry of a socket (the one `make` returned, or the engine's own socket object), if it has any. */
 export const stateOf = (socket: object): SocketTelemetry | undefined => states.get(socket)
+
+/**
+ * Engine hook: what to call when a wait of `socket` ends, or `undefined` when nobody records waits (then the engine
+ * need not read the clock). Ask when a wait starts (the slow path), not per operation.
+ */
+export const waitObserver = (
+  socket: object
+): ((direction: "send" | "recv", millis: number) => void) | undefined => {
+  const state = states.get(socket)
+  if (state === undefined || !state.options.metrics) return undefined
+  return (direction, millis) => direction === "send" ? state.onSendWaited(millis) : state.onRecvWaited(millis)
+}
 
 // -----------------------------------------------------------------------------------------------------------------
 // the instrumented socket
