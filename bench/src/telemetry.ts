@@ -29,7 +29,13 @@ const run = <A>(effect: Effect.Effect<A, ZMQError, ZmqContext.ZmqContext>): Prom
 const withTelemetry = (options: Record<string, unknown>, telemetry: Telemetry) =>
   (telemetry === undefined ? options : { ...options, telemetry }) as ZmqSocket.MakeOptions
 
-/** PUSH → PULL over tcp, 16 B, a sender fiber and the receiving loop: messages per second. */
+/** CPU time (all threads, libzmq's I/O thread included) per message of the last throughput run, in µs. */
+const cpuPerMessage: Array<number> = []
+
+/**
+ * PUSH → PULL over tcp, 16 B, a sender fiber and the receiving loop: messages per second (and, into
+ * `cpuPerMessage`, the CPU µs per message, which is steadier than msg/s on a shared machine).
+ */
 const throughput = (telemetry: Telemetry): Promise<number> => {
   const data = payload(16)
   return run(Effect.scoped(Effect.gen(function*() {
@@ -37,6 +43,7 @@ const throughput = (telemetry: Telemetry): Promise<number> => {
     const push = yield* ZmqSocket.make("PUSH", withTelemetry({ connect: yield* pull.lastEndpoint }, telemetry))
     yield* push.send(data)
     yield* pull.recv()
+    const cpu = process.cpuUsage()
     const started = nowNanos()
     const sender = yield* Effect.forkChild(Effect.gen(function*() {
       for (let i = 0; i < messages; i++) yield* push.send(data, { copy: false })
@@ -44,6 +51,8 @@ const throughput = (telemetry: Telemetry): Promise<number> => {
     for (let i = 0; i < messages; i++) yield* pull.recv()
     const elapsed = nowNanos() - started
     yield* Fiber.join(sender)
+    const used = process.cpuUsage(cpu)
+    cpuPerMessage.push((used.user + used.system) / messages)
     return (messages * 1e9) / elapsed
   })))
 }
@@ -100,20 +109,23 @@ const cases: ReadonlyArray<Case> = [
 const main = async () => {
   const chosen = cases.filter((c) => c.plain || !plainOnly)
   const results = new Map<string, Array<number>>(chosen.map((c) => [c.name, []]))
+  const cpu = new Map<string, Array<number>>(chosen.map((c) => [c.name, []]))
   for (let round = 0; round < rounds; round++) {
     for (let i = 0; i < chosen.length; i++) {
       const c = chosen[(i + round) % chosen.length]!
       results.get(c.name)!.push(await c.run())
+      if (c.unit === "msg/s") cpu.get(c.name)!.push(cpuPerMessage.pop()!)
     }
   }
   const base = (unit: Case["unit"]) => median(results.get(chosen.find((c) => c.unit === unit && c.plain)!.name)!)
   console.log(`telemetry cost, median of ${rounds} round(s) (${messages} messages, ${roundTrips} round trips)`)
   for (const c of chosen) {
     const value = median(results.get(c.name)!)
-    const relative = c.unit === "msg/s" ? value / base(c.unit) : value / base(c.unit)
+    const relative = value / base(c.unit)
     const shown = c.unit === "msg/s" ? `${Math.round(value).toLocaleString("en")} msg/s` : `${value.toFixed(1)} µs p50`
     const spread = results.get(c.name)!.map((v) => c.unit === "msg/s" ? Math.round(v / 1000) + "k" : v.toFixed(1)).join(" ")
-    console.log(`  ${c.name.padEnd(46)} ${shown.padStart(18)}  x${relative.toFixed(2)}  [${spread}]`)
+    const cpuShown = c.unit === "msg/s" ? `  ${median(cpu.get(c.name)!).toFixed(2)} µs CPU/msg` : ""
+    console.log(`  ${c.name.padEnd(46)} ${shown.padStart(18)}  x${relative.toFixed(2)}  [${spread}]${cpuShown}`)
   }
 }
 
