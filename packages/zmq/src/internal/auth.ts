@@ -7,7 +7,7 @@ import type * as Scope from "effect/Scope"
 import type { AuthConfig, AuthDecision, AuthRequest, AuthStats } from "../ZmqAuth.ts"
 import { ZmqContext } from "../ZmqContext.ts"
 import * as ZmqSocket from "../ZmqSocket.ts"
-import { SYSTEM, zapDecisionSeries } from "./telemetry.ts"
+import { SYSTEM, zapDecisionSeries } from "./meter.ts"
 
 export const unwrapConfig = (config: Config.Wrap<AuthConfig>) => Config.unwrap(config)
 

@@ -10,7 +10,7 @@ import type * as Scope from "effect/Scope"
 import type { ProxyControl, ProxyStats } from "../ZmqProxy.ts"
 import type { ZmqSocket } from "../ZmqSocket.ts"
 import { engineOf, isClosedByOwner } from "./access.ts"
-import { SYSTEM, textOf } from "./telemetry.ts"
+import { SYSTEM, textOf } from "./meter.ts"
 
 /** How many messages one uninterruptible forwarding step moves at most before it looks at interruption again. */
 const STEP = 64
