@@ -82,7 +82,10 @@ export interface Resolved extends internal.Resolved {}
  * import { Effect } from "effect"
  * import { ZmqTelemetry } from "@effect-zmq/zmq"
  *
- * const isOn = Effect.map(ZmqTelemetry.Defaults.asEffect(), (defaults) => defaults !== undefined)
+ * const isOn = Effect.gen(function*() {
+ *   const defaults = yield* ZmqTelemetry.Defaults
+ *   return defaults !== undefined
+ * })
  * ```
  *
  * @since 0.1.0
