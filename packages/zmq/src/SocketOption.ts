@@ -9,6 +9,7 @@
  *
  * @since 0.1.0
  */
+import type * as Redacted from "effect/Redacted"
 
 /**
  * How an option's value is represented: numbers for the integer kinds, `boolean` for flags, `string` for text,
@@ -220,7 +221,7 @@ type InputOfKind<K extends ValueKind> = K extends "boolean" ? boolean
 export type Value<N extends Name> = ValueOfKind<(typeof options)[N]["kind"]>
 
 /**
- * The type `setOption(name, value)` accepts.
+ * The type `setOption(name, value)` accepts (a {@link Secret} option also takes a `Redacted<string>`).
  *
  * @example
  * ```ts
@@ -232,7 +233,26 @@ export type Value<N extends Name> = ValueOfKind<(typeof options)[N]["kind"]>
  * @since 0.1.0
  * @category models
  */
-export type Input<N extends Name> = InputOfKind<(typeof options)[N]["kind"]>
+export type Input<N extends Name> = N extends Secret ? InputOfKind<(typeof options)[N]["kind"]> | Redacted.Redacted<string>
+  : InputOfKind<(typeof options)[N]["kind"]>
+
+/**
+ * The options whose value is a secret (the CURVE secret key, the PLAIN password): `setOption` and `make` accept a
+ * `Redacted<string>` for them as well as a string, and unwrap it only to hand it to libzmq.
+ *
+ * @example
+ * ```ts
+ * import { Redacted } from "effect"
+ * import type { SocketOption } from "@effect-zmq/zmq"
+ *
+ * const name: SocketOption.Secret = "PLAIN_PASSWORD"
+ * const password: SocketOption.Input<typeof name> = Redacted.make("secret")
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Secret = "CURVE_SECRETKEY" | "PLAIN_PASSWORD"
 
 /**
  * Initial options for `ZmqSocket.make`, by name.

@@ -14,17 +14,21 @@
  * @since 0.1.0
  */
 import type { ZMQError } from "@effect-zmq/core/ZMQError"
+import type * as Config from "effect/Config"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import type * as Redacted from "effect/Redacted"
 import * as internal from "./internal/auth.ts"
+import * as ZmqConfig from "./ZmqConfig.ts"
 import type { ZmqContext } from "./ZmqContext.ts"
 
 /**
  * What the authenticator allows (the czmq `zauth` rules):
  * - `deny`: peer IP addresses refused (ignored when `allow` is non-empty);
  * - `allow`: when non-empty, only these peer IP addresses pass;
- * - `plain`: PLAIN users, `username: password`; without it, PLAIN is refused;
+ * - `plain`: PLAIN users, `username: password` (a password may be a `Redacted<string>`, so it is never logged or
+ *   printed); without it, PLAIN is refused;
  * - `curve`: the Z85 public keys of the CURVE clients allowed, or `"any"` for every client that knows the server's
  *   key; without it, CURVE is refused;
  * - `domain`: when set, only requests of this ZAP domain (the server socket's `ZAP_DOMAIN`) are allowed.
@@ -47,7 +51,7 @@ import type { ZmqContext } from "./ZmqContext.ts"
 export interface AuthConfig {
   readonly allow?: ReadonlyArray<string> | undefined
   readonly deny?: ReadonlyArray<string> | undefined
-  readonly plain?: Readonly<Record<string, string>> | undefined
+  readonly plain?: Readonly<Record<string, string | Redacted.Redacted<string>>> | undefined
   readonly curve?: ReadonlyArray<string> | "any" | undefined
   readonly domain?: string | undefined
 }
@@ -183,6 +187,35 @@ export const layer = (config: AuthConfig): Layer.Layer<ZmqAuth, ZMQError, ZmqCon
         stats: Effect.sync(handler.stats)
       }))
   )
+
+/**
+ * {@link layer} with its configuration read through `Config`: by default `ZmqConfig.auth` (`ZMQ_AUTH_ALLOW`,
+ * `ZMQ_AUTH_DENY`, `ZMQ_AUTH_PLAIN` with `Redacted` passwords, `ZMQ_AUTH_CURVE`, `ZMQ_AUTH_DOMAIN`), or any
+ * `Config` (or record of `Config`s) of an {@link AuthConfig}. A missing or malformed value fails the layer with a
+ * `ConfigError`.
+ *
+ * @example
+ * ```ts
+ * import { Config, Layer } from "effect"
+ * import { ZmqAuth } from "@effect-zmq/zmq"
+ * import { NodeZmq } from "@effect-zmq/platform-node"
+ *
+ * // from the environment: ZMQ_AUTH_PLAIN=admin=secret ZMQ_AUTH_ALLOW=127.0.0.1
+ * const fromEnv = ZmqAuth.layerConfig().pipe(Layer.provideMerge(NodeZmq.layer()))
+ * // or with the names of your choice
+ * const custom = ZmqAuth.layerConfig({ plain: Config.succeed({ admin: "secret" }), domain: Config.String("ZAP_DOMAIN") })
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig = (
+  config: Config.Wrap<AuthConfig> = ZmqConfig.auth
+): Layer.Layer<ZmqAuth, ZMQError | Config.ConfigError, ZmqContext> =>
+  Layer.unwrap(Effect.gen(function*() {
+    const resolved: AuthConfig = yield* internal.unwrapConfig(config)
+    return layer(resolved)
+  }))
 
 /**
  * The decision the authenticator makes for a request under a configuration, as a pure function (for tests and

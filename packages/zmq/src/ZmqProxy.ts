@@ -62,7 +62,8 @@ export interface ProxyControl {
 /**
  * Runs a proxy until interrupted (or until one of its sockets is closed by its owner, when it succeeds). Each message
  * received on one side is sent on the other, and, when `capture` is given, also sent to `capture` (a PUB, PUSH or
- * PAIR socket, say), so the capture sees every message in both directions.
+ * PAIR socket, say), so the capture sees every message in both directions. Runs in a `ZmqProxy.run` span that
+ * records, when the proxy ends, how many messages went each way.
  *
  * @example
  * ```ts
@@ -84,7 +85,7 @@ export const run: (frontend: ZmqSocket, backend: ZmqSocket, capture?: ZmqSocket)
 
 /**
  * Starts a proxy in the background of the current Scope and returns its {@link ProxyControl}. The proxy stops when
- * terminated or when the Scope closes.
+ * terminated or when the Scope closes. It runs in a `ZmqProxy.steerable` span, as {@link run} does.
  *
  * @example
  * ```ts

@@ -18,7 +18,6 @@ import type * as MessageTracker from "@effect-zmq/core/MessageTracker"
 import type { ZMQError } from "@effect-zmq/core/ZMQError"
 import type * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
-import * as internal from "./internal/socket.ts"
 import type * as SocketOption from "./SocketOption.ts"
 // composition (docs/composition.md)
 import type * as Duration from "effect/Duration"
@@ -31,8 +30,9 @@ import * as codecInternal from "./internal/codec.ts"
 import * as monitorInternal from "./internal/monitor.ts"
 import * as pollInternal from "./internal/poll.ts"
 import * as reqrepInternal from "./internal/reqrep.ts"
-import * as streamInternal from "./internal/stream.ts"
+import * as telemetryInternal from "./internal/telemetry.ts"
 import type { ZmqContext } from "./ZmqContext.ts"
+import type * as ZmqTelemetry from "./ZmqTelemetry.ts"
 
 /**
  * The socket types. The draft types (`SERVER`, `CLIENT`, `RADIO`, `DISH`, `GATHER`, `SCATTER`, `DGRAM`) are
@@ -74,7 +74,10 @@ export type SocketType =
 
 /**
  * Options of `make`: endpoints to bind and connect (in that order, after the options are set) and initial socket
- * options, either by name at the top level or under `options`.
+ * options, either by name at the top level or under `options`. `telemetry` turns tracing and metrics on for this
+ * socket (`true`, or {@link ZmqTelemetry.Options}) or off (`false`), over the context default of
+ * `ZmqTelemetry.layer` (docs/observability.md). The secret options `CURVE_SECRETKEY` and `PLAIN_PASSWORD` accept a
+ * `Redacted<string>`.
  *
  * @example
  * ```ts
@@ -92,6 +95,7 @@ export type MakeOptions = SocketOption.Init & {
   readonly options?: SocketOption.Init | undefined
   /** The socket's retry policy after `EAGAIN` (see {@link RetryOptions}); a call's own `retry` overrides it. */
   readonly retry?: Schedule.Schedule<unknown, ZMQError> | undefined
+  readonly telemetry?: ZmqTelemetry.Options | boolean | undefined
 }
 
 /**
@@ -241,7 +245,7 @@ export interface ZmqSocket {
 
 /**
  * Makes a socket of `type` from the {@link ZmqContext} in context, closed when the scope closes. `options` may set
- * initial socket options and endpoints to bind and connect.
+ * initial socket options and endpoints to bind and connect, and its `telemetry`. Runs in a `ZmqSocket.make` span.
  *
  * @example
  * ```ts
@@ -263,7 +267,7 @@ export interface ZmqSocket {
 export const make: (
   type: SocketType,
   options?: MakeOptions
-) => Effect.Effect<ZmqSocket, ZMQError, ZmqContext | Scope.Scope> = internal.make
+) => Effect.Effect<ZmqSocket, ZMQError, ZmqContext | Scope.Scope> = telemetryInternal.make
 
 // -----------------------------------------------------------------------------------------------------------------
 // Effect-native composition: streams, sinks, poll, monitor events, request/reply, typed codecs (docs/composition.md)
@@ -318,7 +322,7 @@ export interface StreamOptions {
 export const stream: (
   socket: ZmqSocket,
   options?: StreamOptions
-) => Stream.Stream<ReadonlyArray<Uint8Array>, ZMQError> = streamInternal.stream
+) => Stream.Stream<ReadonlyArray<Uint8Array>, ZMQError> = telemetryInternal.stream
 
 /**
  * A `Sink` that sends every message it is fed, with backpressure: each chunk is handed to ZeroMQ in as few
@@ -339,7 +343,7 @@ export const stream: (
  * @category streams
  */
 export const sink: (socket: ZmqSocket) => Sink.Sink<void, ReadonlyArray<Uint8Array>, never, ZMQError> =
-  streamInternal.sink
+  telemetryInternal.sink
 
 /**
  * One entry of a {@link poll}: the socket and the events to wait for (`Events.POLLIN`, `Events.POLLOUT` or both;
@@ -525,6 +529,9 @@ export type Message = Uint8Array | Frame.Frame | Iterable<Uint8Array | Frame.Fra
  * sent; interrupted after the send, the reply is still owed, and a REQ refuses the next send with `EFSM` until it
  * is recreated — prefer `Effect.timeout` with {@link lazyPirate}, which recreates the socket for you.
  *
+ * Runs in a `ZmqSocket.request` client span; with `telemetry: { propagation: true }` on the socket, the span's W3C
+ * trace context goes in a leading frame, which a propagating {@link serve} continues (docs/observability.md).
+ *
  * @example
  * ```ts
  * import { Effect } from "effect"
@@ -568,6 +575,10 @@ export interface ServeOptions {
  * Interruption: a REP interrupted while its handler runs owes a reply (its next `recv` fails with `EFSM`); a
  * ROUTER has no such state, and requests not yet taken stay in the socket.
  *
+ * Each request runs in a `ZmqSocket.serve` server span; with `telemetry: { propagation: true }` on the socket, a
+ * request's leading trace-context frame is taken off (the handler never sees it) and the span continues the
+ * caller's trace (docs/observability.md).
+ *
  * @example
  * ```ts
  * import { Effect } from "effect"
@@ -604,8 +615,8 @@ export const serve: {
 
 /**
  * Options of {@link lazyPirate}: where to connect, how long to wait for a reply, how often to retry (a `Schedule`
- * over the `ZMQError` of the failed attempt; default `Schedule.recurs(2)`, i.e. three attempts), and the REQ
- * socket's options (`LINGER` defaults to 0 so a dropped request is not kept).
+ * over the `ZMQError` of the failed attempt; default `Schedule.recurs(2)`, i.e. three attempts), the REQ
+ * socket's options (`LINGER` defaults to 0 so a dropped request is not kept) and its `telemetry` (as `make`'s).
  *
  * @example
  * ```ts
@@ -627,6 +638,7 @@ export interface LazyPirateOptions {
   readonly timeout: Duration.Input
   readonly schedule?: Schedule.Schedule<unknown, ZMQError> | undefined
   readonly options?: SocketOption.Init | undefined
+  readonly telemetry?: ZmqTelemetry.Options | boolean | undefined
 }
 
 /**
@@ -654,7 +666,8 @@ export interface LazyPirateClient {
  * The zguide's "lazy pirate" client: a REQ socket whose request that gets no reply within `timeout` is abandoned by
  * closing the socket and opening a new one (the only way to reset a REQ), then retried as `schedule` allows. When
  * the schedule gives up, the request fails with `EAGAIN`. Requests are serialised; an interrupted request also
- * throws its socket away, so the next request never meets `EFSM`. The sockets belong to the Scope.
+ * throws its socket away, so the next request never meets `EFSM`. The sockets belong to the Scope. Each request
+ * runs in a `ZmqSocket.lazyPirate` span with one `ZmqSocket.lazyPirate.attempt` child per attempt.
  *
  * @example
  * ```ts

@@ -43,3 +43,18 @@ export { Events, Flags, Frame, Green, isZMQError, MessageTracker, Readiness, ZMQ
  * @since 0.1.0
  */
 export * as ZmqAuth from "./ZmqAuth.ts"
+
+/**
+ * Tracing and metrics (OpenTelemetry messaging conventions): options, the context default, metric definitions and
+ * the trace-context frame of request/reply.
+ *
+ * @since 0.1.0
+ */
+export * as ZmqTelemetry from "./ZmqTelemetry.ts"
+
+/**
+ * Options read through Effect's `Config` (environment variables such as `ZMQ_IO_THREADS`), with secrets `Redacted`.
+ *
+ * @since 0.1.0
+ */
+export * as ZmqConfig from "./ZmqConfig.ts"

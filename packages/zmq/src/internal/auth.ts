@@ -1,9 +1,19 @@
 import { ZMQError } from "@effect-zmq/core/ZMQError"
+import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
+import * as Metric from "effect/Metric"
+import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import type { AuthConfig, AuthDecision, AuthRequest, AuthStats } from "../ZmqAuth.ts"
 import { ZmqContext } from "../ZmqContext.ts"
 import * as ZmqSocket from "../ZmqSocket.ts"
+import { SYSTEM, zapDecisionSeries } from "./meter.ts"
+
+export const unwrapConfig = (config: Config.Wrap<AuthConfig>) => Config.unwrap(config)
+
+/** A PLAIN password as configured: a string or a `Redacted` string. */
+const passwordOf = (password: unknown): string | undefined =>
+  typeof password === "string" ? password : Redacted.isRedacted(password) ? String(Redacted.value(password)) : undefined
 
 /** Where libzmq sends ZAP requests: a REP (or ROUTER) socket bound here in the same context. */
 export const ZAP_ENDPOINT = "inproc://zeromq.zap.01"
@@ -51,7 +61,9 @@ export const validate = (config: unknown): ZMQError | undefined => {
       return ZMQError.make("EINVAL", "ZmqAuth", "plain must be an object of username: password")
     }
     for (const password of Object.values(c.plain)) {
-      if (typeof password !== "string") return ZMQError.make("EINVAL", "ZmqAuth", "plain passwords must be strings")
+      if (typeof password !== "string" && !(Redacted.isRedacted(password) && typeof Redacted.value(password) === "string")) {
+        return ZMQError.make("EINVAL", "ZmqAuth", "plain passwords must be strings or Redacted strings")
+      }
     }
   }
   return undefined
@@ -78,7 +90,10 @@ export const decide = (config: AuthConfig, request: AuthRequest): AuthDecision =
       const users = config.plain
       if (users === undefined) return deny("PLAIN is not configured")
       const username = request.username ?? ""
-      if (Object.hasOwn(users, username) && users[username] === request.password) {
+      if (
+        Object.hasOwn(users, username) && request.password !== undefined &&
+        passwordOf(users[username]) === request.password
+      ) {
         return { allowed: true, status: "200", reason: "OK", userId: username }
       }
       return deny("invalid username or password")
@@ -151,7 +166,7 @@ export const make = (
     let config = initial
     let accepted = 0
     let denied = 0
-    const zap = yield* ZmqSocket.make("REP", { LINGER: 0, bind: ZAP_ENDPOINT })
+    const zap = yield* ZmqSocket.make("REP", { LINGER: 0, bind: ZAP_ENDPOINT, telemetry: false })
     yield* Effect.forkScoped(
       Effect.forever(
         // a taken request is always answered (REP lock-step): only the wait for the next one is interruptible
@@ -171,6 +186,23 @@ export const make = (
           : decide(config, request)
         if (decision.allowed) accepted++
         else denied++
+        const mechanism = request?.mechanism ?? "unknown"
+        yield* Metric.update(
+          zapDecisionSeries({
+            "messaging.system": SYSTEM,
+            "zmq.zap.mechanism": mechanism,
+            "zmq.zap.status": decision.status,
+            "zmq.zap.result": decision.allowed ? "allowed" : "denied"
+          }),
+          1
+        )
+        yield* Effect.annotateCurrentSpan({
+          "zmq.zap.mechanism": mechanism,
+          "zmq.zap.domain": request?.domain ?? "",
+          "zmq.zap.status": decision.status,
+          "zmq.zap.result": decision.allowed ? "allowed" : "denied",
+          "network.peer.address": request?.address ?? ""
+        })
         yield* Effect.logDebug("ZAP decision", {
           address: request?.address,
           mechanism: request?.mechanism,
@@ -178,7 +210,10 @@ export const make = (
           reason: decision.reason
         })
         yield* zap.sendMultipart(replyFrames(frames[1] ?? new Uint8Array(0), decision))
-      })
+      }).pipe(Effect.withSpan("ZmqAuth.decide", {
+        kind: "server",
+        attributes: { "messaging.system": SYSTEM }
+      }, { captureStackTrace: false }))
     }
     return {
       current: () => config,

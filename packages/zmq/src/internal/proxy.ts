@@ -10,6 +10,7 @@ import type * as Scope from "effect/Scope"
 import type { ProxyControl, ProxyStats } from "../ZmqProxy.ts"
 import type { ZmqSocket } from "../ZmqSocket.ts"
 import { engineOf, isClosedByOwner } from "./access.ts"
+import { SYSTEM, textOf } from "./meter.ts"
 
 /** How many messages one uninterruptible forwarding step moves at most before it looks at interruption again. */
 const STEP = 64
@@ -130,14 +131,51 @@ const runWith = (
     )
   })
 
+/**
+ * The proxy in a `ZmqProxy.run` span (kind internal: it relays others' messages) with the sockets' types and, when
+ * it ends, how many messages went each way.
+ */
+const traced = (
+  name: string,
+  frontend: ZmqSocket,
+  backend: ZmqSocket,
+  capture: ZmqSocket | undefined,
+  stats: { readonly frontendToBackend: Counter; readonly backendToFrontend: Counter },
+  effect: Effect.Effect<void, ZMQError>
+): Effect.Effect<void, ZMQError> => {
+  const attributes: Record<string, unknown> = {
+    "messaging.system": SYSTEM,
+    "messaging.operation.name": "proxy",
+    "zmq.proxy.frontend.type": textOf(frontend?.type),
+    "zmq.proxy.backend.type": textOf(backend?.type)
+  }
+  if (capture !== undefined) attributes["zmq.proxy.capture.type"] = textOf(capture?.type)
+  return Effect.withSpan(
+    Effect.onExit(effect, () =>
+      Effect.annotateCurrentSpan({
+        "zmq.proxy.frontend_to_backend.messages": stats.frontendToBackend.count,
+        "zmq.proxy.backend_to_frontend.messages": stats.backendToFrontend.count
+      })),
+    name,
+    { kind: "internal", attributes, captureStackTrace: false }
+  )
+}
+
 export const run = (
   frontend: ZmqSocket,
   backend: ZmqSocket,
   capture?: ZmqSocket
 ): Effect.Effect<void, ZMQError> =>
-  runWith(frontend, backend, capture, Latch.makeUnsafe(true), {
-    frontendToBackend: { count: 0 },
-    backendToFrontend: { count: 0 }
+  Effect.suspend(() => {
+    const stats = { frontendToBackend: { count: 0 }, backendToFrontend: { count: 0 } }
+    return traced(
+      "ZmqProxy.run",
+      frontend,
+      backend,
+      capture,
+      stats,
+      runWith(frontend, backend, capture, Latch.makeUnsafe(true), stats)
+    )
   })
 
 export const steerable = (
@@ -150,7 +188,14 @@ export const steerable = (
     const frontendToBackend: Counter = { count: 0 }
     const backendToFrontend: Counter = { count: 0 }
     const fiber = yield* Effect.forkScoped(
-      runWith(frontend, backend, capture, running, { frontendToBackend, backendToFrontend })
+      traced(
+        "ZmqProxy.steerable",
+        frontend,
+        backend,
+        capture,
+        { frontendToBackend, backendToFrontend },
+        runWith(frontend, backend, capture, running, { frontendToBackend, backendToFrontend })
+      )
     )
     const stats: Effect.Effect<ProxyStats> = Effect.sync(() => ({
       frontendToBackend: frontendToBackend.count,

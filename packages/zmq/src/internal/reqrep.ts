@@ -16,8 +16,9 @@ import type {
   ServeOptions,
   ZmqSocket
 } from "../ZmqSocket.ts"
+import type * as Tracer from "effect/Tracer"
 import { describe, engineOf, invalid } from "./access.ts"
-import * as socketInternal from "./socket.ts"
+import * as telemetry from "./telemetry.ts"
 
 /**
  * One lock per socket, shared by every `request` on it: REQ must alternate send and receive, so a second caller
@@ -48,7 +49,31 @@ export const request = (socket: ZmqSocket, message: Message): Effect.Effect<Read
     if (engine instanceof ZMQError) return Effect.fail(engine)
     const frames = framesOf(message, "request")
     if (frames instanceof ZMQError) return Effect.fail(frames)
-    return lockOf(socket).withPermit(Effect.andThen(socket.sendMultipart(frames), socket.recvMultipart()))
+    const state = telemetry.stateOf(socket)
+    const exchange = state?.options.propagation === true
+      ? withCurrentSpan((span) =>
+        lockOf(socket).withPermit(Effect.andThen(sendRequest(socket, frames, span), socket.recvMultipart()))
+      )
+      : lockOf(socket).withPermit(Effect.andThen(socket.sendMultipart(frames), socket.recvMultipart()))
+    const measured = state?.options.metrics === true ? timed(exchange, (millis) => state.onRequest(millis)) : exchange
+    return Effect.withSpan(measured, "ZmqSocket.request", telemetry.requestSpanOptions(socket, "request", "client", "send"))
+  })
+
+/** Runs `f` with the current span (the request's own), if there is one. */
+const withCurrentSpan = <A, E, R>(f: (span: Tracer.AnySpan | undefined) => Effect.Effect<A, E, R>) =>
+  Effect.flatMap(Effect.orElseSucceed(Effect.currentSpan, () => undefined), f)
+
+/** Sends a request's frames, behind the trace-context frame of `span` when the socket propagates the trace. */
+const sendRequest = (
+  socket: ZmqSocket,
+  frames: ReadonlyArray<Uint8Array | Frame.Frame>,
+  span: Tracer.AnySpan | undefined
+) => socket.sendMultipart(span === undefined ? frames : telemetry.withTraceFrame(socket, frames, span))
+
+const timed = <A, E, R>(effect: Effect.Effect<A, E, R>, record: (millis: number) => void) =>
+  Effect.suspend(() => {
+    const started = performance.now()
+    return Effect.tap(effect, () => Effect.sync(() => record(performance.now() - started)))
   })
 
 /** ROUTER messages from REQ peers are `[routing id…, "", body…]`; from DEALER peers `[routing id, body…]`. */
@@ -78,13 +103,26 @@ export const serve = <E, R>(
         ? Effect.fail(frames)
         : socket.sendMultipart(envelope.length === 0 ? frames : [...envelope, ...frames])
     }
+    /**
+     * One request in a `ZmqSocket.serve` server span: a child of the caller's request span when the socket
+     * propagates the trace and the request carries the trace-context frame (which the handler does not see).
+     */
+    const handle = (envelope: ReadonlyArray<Uint8Array>, request: ReadonlyArray<Uint8Array>) => {
+      const [parent, body] = telemetry.takeTraceFrame(socket, request)
+      const options = telemetry.requestSpanOptions(socket, "serve", "server", "process", {
+        "messaging.message.body.size": body.reduce((sum, frame) => sum + frame.byteLength, 0)
+      })
+      return Effect.withSpan(
+        Effect.flatMap(handler(body), (response) => reply(envelope, response)),
+        "ZmqSocket.serve",
+        parent === undefined ? options : { ...options, parent }
+      )
+    }
     if (socket.type === "REP") {
       if (concurrency !== 1) {
         return Effect.fail(invalid("serve", "a REP socket answers one request at a time: use a ROUTER for concurrency"))
       }
-      return Effect.forever(
-        Effect.flatMap(socket.recvMultipart(), (request) => Effect.flatMap(handler(request), (response) => reply([], response)))
-      )
+      return Effect.forever(Effect.flatMap(socket.recvMultipart(), (request) => handle([], request)))
     }
     if (socket.type !== "ROUTER") {
       return Effect.fail(ZMQError.make("ENOTSUP", "serve", `serve needs a REP or ROUTER socket, got ${socket.type}`))
@@ -99,7 +137,7 @@ export const serve = <E, R>(
         const frames = yield* socket.recvMultipart().pipe(Effect.onError(() => slots.release(1)))
         const [envelope, body] = splitEnvelope(frames)
         yield* FiberSet.run(handlers)(
-          Effect.flatMap(handler(body), (response) => reply(envelope, response)).pipe(Effect.ensuring(slots.release(1)))
+          handle(envelope, body).pipe(Effect.ensuring(slots.release(1)))
         )
       })
       return yield* Effect.raceFirst(Effect.forever(accept), Effect.andThen(FiberSet.join(handlers), Effect.never))
@@ -133,7 +171,12 @@ export const lazyPirate = (
     let generation = 0
     const open = Effect.gen(function*() {
       const scope = yield* Scope.fork(outer)
-      const socket = yield* socketInternal.make("REQ", { LINGER: 0, ...options.options, connect: endpoints }).pipe(
+      const socket = yield* telemetry.make("REQ", {
+        LINGER: 0,
+        ...options.options,
+        connect: endpoints,
+        telemetry: options.telemetry
+      }).pipe(
         Effect.provideService(ZmqContext, context),
         Scope.provide(scope),
         Effect.onError(() => Scope.close(scope, Exit.void))
@@ -150,10 +193,12 @@ export const lazyPirate = (
     yield* open
 
     const lock = yield* Semaphore.make(1)
-    const attempt = (frames: ReadonlyArray<Uint8Array | Frame.Frame>) =>
+    const attempt = (frames: ReadonlyArray<Uint8Array | Frame.Frame>, number: number) =>
       Effect.gen(function*() {
         const socket = current?.socket ?? (yield* open)
-        const reply = yield* Effect.andThen(socket.sendMultipart(frames), socket.recvMultipart()).pipe(
+        yield* Effect.annotateCurrentSpan(telemetry.stateOf(socket)?.spanAttributes ?? {})
+        const span = yield* Effect.orElseSucceed(Effect.currentSpan, () => undefined)
+        const reply = yield* Effect.andThen(sendRequest(socket, frames, span), socket.recvMultipart()).pipe(
           Effect.timeoutOption(timeout.value),
           // interrupted between send and reply, the REQ would refuse the next send (EFSM): start over next time
           Effect.onInterrupt(() => discard)
@@ -165,15 +210,38 @@ export const lazyPirate = (
           "request",
           `no reply within ${Duration.format(timeout.value)}: the REQ socket was closed and will be reopened`
         ))
-      })
+      }).pipe(Effect.withSpan("ZmqSocket.lazyPirate.attempt", {
+        kind: "client",
+        attributes: {
+          "messaging.system": telemetry.SYSTEM,
+          "zmq.socket.type": "REQ",
+          "messaging.operation.name": "lazyPirate.attempt",
+          "messaging.operation.type": "send",
+          "zmq.lazy_pirate.attempt": number
+        }
+      }, { captureStackTrace: false }))
 
     const requestOf = (message: Message) =>
       Effect.suspend(() => {
         const frames = framesOf(message, "request")
         if (frames instanceof ZMQError) return Effect.fail(frames)
+        let attempts = 0
         return lock.withPermit(
-          attempt(frames).pipe(Effect.retry({ schedule, while: (error) => error.code === "EAGAIN" }))
-        )
+          Effect.suspend(() => attempt(frames, ++attempts)).pipe(
+            Effect.retry({ schedule, while: (error) => error.code === "EAGAIN" }),
+            Effect.tap(() => Effect.annotateCurrentSpan("zmq.lazy_pirate.attempts", attempts)),
+            Effect.tapError(() => Effect.annotateCurrentSpan("zmq.lazy_pirate.attempts", attempts))
+          )
+        ).pipe(Effect.withSpan("ZmqSocket.lazyPirate", {
+          kind: "client",
+          attributes: {
+            "messaging.system": telemetry.SYSTEM,
+            "zmq.socket.type": "REQ",
+            "messaging.operation.name": "lazyPirate",
+            "messaging.operation.type": "send",
+            "zmq.connect": endpoints
+          }
+        }, { captureStackTrace: false }))
       })
     return {
       request: requestOf,

@@ -56,6 +56,27 @@ export const stream = (
     })
   ))
 
+/** The same checks as sendMultipart, for a whole chunk, before anything of it is sent (the sink holds the buffers). */
+const prepareChunk = (
+  messages: ReadonlyArray<ReadonlyArray<Uint8Array>>
+): Array<ReadonlyArray<Uint8Array>> | ZMQError => {
+  const prepared: Array<ReadonlyArray<Uint8Array>> = new Array(messages.length)
+  for (let i = 0; i < messages.length; i++) {
+    const message = messages[i]
+    if (!Array.isArray(message) || message.length === 0) {
+      return invalid("sink", `a message must be a non-empty array of Uint8Array, got ${describe(message)}`)
+    }
+    const frames: Array<Uint8Array> = new Array(message.length)
+    for (let j = 0; j < message.length; j++) {
+      const bytes = outgoingBytes(message[j], false, "sink", `message[${j}]`)
+      if (bytes instanceof ZMQError) return bytes
+      frames[j] = bytes
+    }
+    prepared[i] = frames
+  }
+  return prepared
+}
+
 /**
  * A stream of decoded values, decoding in the pull step: a message leaves the stream's buffer only once it decoded,
  * so when one does not, the values decoded before it are emitted first, the next pull fails with its error (the bad
@@ -125,20 +146,21 @@ export const sink = (
   Sink.forEachArray((messages: ReadonlyArray<ReadonlyArray<Uint8Array>>) => {
     const engine = engineOf(socket, "sink", "send")
     if (engine instanceof ZMQError) return Effect.fail(engine)
-    // the same checks and copies as sendMultipart, before anything of the chunk is sent
-    const prepared: Array<ReadonlyArray<Uint8Array>> = new Array(messages.length)
-    for (let i = 0; i < messages.length; i++) {
-      const message = messages[i]
-      if (!Array.isArray(message) || message.length === 0) {
-        return Effect.fail(invalid("sink", `a message must be a non-empty array of Uint8Array, got ${describe(message)}`))
-      }
-      const frames: Array<Uint8Array> = new Array(message.length)
-      for (let j = 0; j < message.length; j++) {
-        const bytes = outgoingBytes(message[j], false, "sink", `message[${j}]`)
-        if (bytes instanceof ZMQError) return Effect.fail(bytes)
-        frames[j] = bytes
-      }
-      prepared[i] = frames
-    }
-    return engine.sendBatch(prepared)
+    const prepared = prepareChunk(messages)
+    return prepared instanceof ZMQError ? Effect.fail(prepared) : engine.sendBatch(prepared)
+  })
+
+/** {@link sink} with each chunk's send wrapped by `around` (telemetry: counts and spans per chunk). */
+export const sinkWith = (
+  socket: ZmqSocket,
+  around: (
+    messages: ReadonlyArray<ReadonlyArray<Uint8Array>>,
+    send: Effect.Effect<void, ZMQError>
+  ) => Effect.Effect<void, ZMQError>
+): Sink.Sink<void, ReadonlyArray<Uint8Array>, never, ZMQError> =>
+  Sink.forEachArray((messages: ReadonlyArray<ReadonlyArray<Uint8Array>>) => {
+    const engine = engineOf(socket, "sink", "send")
+    if (engine instanceof ZMQError) return Effect.fail(engine)
+    const prepared = prepareChunk(messages)
+    return prepared instanceof ZMQError ? Effect.fail(prepared) : around(messages, engine.sendBatch(prepared))
   })
