@@ -3,7 +3,7 @@
  * metrics, monitor-event metrics, the engine hooks, `Config` layers and `Redacted` secrets.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { ConfigProvider, Effect, Layer, Metric, Redacted, Stream } from "effect"
+import { ConfigProvider, Effect, Fiber, Layer, Metric, Redacted, Stream } from "effect"
 import { Flags, SocketOption, ZmqAuth, ZmqConfig, ZmqContext, ZmqSocket, ZmqTelemetry } from "@effect-zmq/zmq"
 import { NodeZmq } from "@effect-zmq/platform-node"
 import {
@@ -107,6 +107,47 @@ describe("message metrics", () => {
       expect(ZmqTelemetry.hooks.waitObserver(quiet)).toBeUndefined()
       expect(yield* counterValue("zmq.send.waits", {})).toBe(2)
     })))
+})
+
+describe("engine waits, wired", () => {
+  it.live("a receive that waited and a send that waited at the high-water mark are counted by the engine", () =>
+    observed(recordingTracer(), Effect.gen(function*() {
+      const pull = yield* ZmqSocket.make("PULL", { bind: "tcp://127.0.0.1:*", telemetry: { name: "waiting-in" } })
+      const push = yield* ZmqSocket.make("PUSH", { telemetry: { name: "waiting-out" }, SNDHWM: 1 })
+      // a receive with nothing to read waits, then completes
+      const receiver = yield* Effect.forkChild(pull.recvString())
+      yield* eventually(() => pull.stats().receivers === 1)
+      // a send with no peer waits until the peer connects
+      const sender = yield* Effect.forkChild(push.sendString("hello"))
+      yield* eventually(() => push.stats().senders === 1)
+      yield* push.connect(yield* pull.lastEndpoint)
+      expect(yield* Fiber.join(receiver)).toBe("hello")
+      yield* Fiber.join(sender)
+      expect(yield* counterValue("zmq.receive.waits", { "zmq.socket.name": "waiting-in" })).toBe(1)
+      expect(yield* histogramCount("zmq.receive.wait.duration", { "zmq.socket.name": "waiting-in" })).toBe(1)
+      expect(yield* counterValue("zmq.send.waits", { "zmq.socket.name": "waiting-out" })).toBe(1)
+    })))
+
+  it.live("setOption takes a Redacted secret on any socket", () =>
+    Effect.gen(function*() {
+      const keys = yield* ZmqContext.curveKeyPair
+      const server = yield* ZmqSocket.make("REP")
+      yield* server.setOption("CURVE_SERVER", true)
+      yield* server.setOption("CURVE_SECRETKEY", Redacted.make(keys.secretKey))
+      expect(yield* server.getOption("CURVE_SECRETKEY")).toBe(keys.secretKey)
+    }).pipe(Effect.scoped, Effect.provide(NodeZmq.layer())))
+
+  it.live("NodeZmq.layerConfig reads the context's options through Config", () =>
+    Effect.gen(function*() {
+      const context = yield* ZmqContext.ZmqContext
+      expect(context.options.ioThreads).toBe(2)
+      const pull = yield* ZmqSocket.make("PULL")
+      expect(yield* pull.getOption("LINGER")).toBe(9)
+    }).pipe(
+      Effect.scoped,
+      Effect.provide(NodeZmq.layerConfig),
+      Effect.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env: { ZMQ_IO_THREADS: "2", ZMQ_DEFAULT_LINGER: "9" } })))
+    ))
 })
 
 describe("monitor metrics", () => {

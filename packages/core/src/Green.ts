@@ -87,6 +87,12 @@ export interface GreenOptions {
   readonly receiveTimeout?: (() => number) | undefined
   readonly sendTimeout?: (() => number) | undefined
   readonly retry?: (() => Schedule.Schedule<unknown, ZMQError> | undefined) | undefined
+  /**
+   * Asked once when an operation starts to wait; when it returns a function, that function is called with the
+   * operation's direction and how long it waited (ms) when it completes (telemetry: sends that waited at the
+   * high-water mark, receive waits). Operations that never wait cost nothing.
+   */
+  readonly waitObserver?: (() => ((direction: "send" | "recv", millis: number) => void) | undefined) | undefined
 }
 
 /**

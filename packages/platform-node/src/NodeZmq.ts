@@ -7,7 +7,8 @@
  * @since 0.1.0
  */
 import type { ZMQError } from "@effect-zmq/core/ZMQError"
-import { ZmqContext } from "@effect-zmq/zmq"
+import { ZmqConfig, ZmqContext } from "@effect-zmq/zmq"
+import type * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
@@ -43,6 +44,26 @@ export const layer = (
   options?: ZmqContext.ContextOptions
 ): Layer.Layer<ZmqContext.ZmqContext, ZMQError> =>
   ZmqContext.layer(options).pipe(Layer.provide(Layer.merge(NodeBinding.layer, NodeReadiness.layer)))
+
+/**
+ * {@link layer}, with its options read through `Config` (`ZMQ_IO_THREADS`, `ZMQ_MAX_SOCKETS`, `ZMQ_IPV6`,
+ * `ZMQ_DEFAULT_LINGER`, …: see `ZmqConfig.contextOptions`).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ZmqSocket } from "@effect-zmq/zmq"
+ * import { NodeZmq } from "@effect-zmq/platform-node"
+ *
+ * const program = Effect.scoped(ZmqSocket.make("PULL")).pipe(Effect.provide(NodeZmq.layerConfig))
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig: Layer.Layer<ZmqContext.ZmqContext, ZMQError | Config.ConfigError> = Layer.unwrap(
+  Effect.map(ZmqConfig.contextOptions, layer)
+)
 
 /**
  * Runs an Effect as the main program: SIGINT and SIGTERM interrupt it (so scopes close and sockets close with their

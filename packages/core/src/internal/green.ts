@@ -619,6 +619,8 @@ const dieOf = (cause: Cause.Cause<unknown>): unknown => {
  */
 class Operation<A> {
   private waiter: Waiter | undefined = undefined
+  private observer: ((direction: "send" | "recv", millis: number) => void) | undefined = undefined
+  private waitingSince = 0
   private step: ((now: number, input: ZMQError) => Effect.Effect<[unknown, Duration.Duration], unknown>) | undefined
   private deadline: number | undefined = undefined
   private readonly engine: GreenSocket
@@ -670,6 +672,11 @@ class Operation<A> {
       this.engine.leave(this.queue, this.waiter)
       this.waiter = undefined
     }
+    if (this.observer !== undefined) {
+      const observer = this.observer
+      this.observer = undefined
+      observer(this.name === "send" ? "send" : "recv", Date.now() - this.waitingSince)
+    }
     this.engine.afterAttempt()
   }
 
@@ -686,6 +693,8 @@ class Operation<A> {
     if (this.waiter === undefined) {
       this.waiter = { resume: undefined, woken: false, queued: false, fruitless: false }
       engine.enqueue(this.queue, this.waiter, false)
+      this.observer = engine.options.waitObserver?.()
+      if (this.observer !== undefined) this.waitingSince = Date.now()
     } else {
       engine.rewait(this.queue, this.waiter)
     }

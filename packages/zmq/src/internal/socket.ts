@@ -13,6 +13,8 @@ import type * as Schedule from "effect/Schedule"
 import * as Scope from "effect/Scope"
 import * as SocketOption from "../SocketOption.ts"
 import { ZmqContext } from "../ZmqContext.ts"
+import { waitObserver } from "./meter.ts"
+import { unwrapSecret } from "./secret.ts"
 import type { MakeOptions, RecvOptions, SendOptions, SocketType, ZmqSocket } from "../ZmqSocket.ts"
 
 /** What each socket type is: libzmq's number, whether it sends and receives, and whether it is a draft type. */
@@ -370,7 +372,9 @@ export class SocketImpl implements ZmqSocket {
     })) as ZmqSocket["setOption"]
 
   /** Validates and applies one option; returns the error instead of throwing, and changes nothing on error. */
-  applyOption(name: unknown, value: unknown): ZMQError | undefined {
+  applyOption(name: unknown, given: unknown): ZMQError | undefined {
+    // CURVE secret keys and PLAIN passwords may come as Redacted
+    const value = unwrapSecret(name, given)
     const operation = `setOption(${nameOf(name)})`
     if (!SocketOption.isName(name)) return invalid(operation, `unknown option ${nameOf(name)}`)
     const spec: SocketOption.OptionSpec = SocketOption.options[name]
@@ -526,7 +530,8 @@ export const makeInternal = (type: SocketType, context: ZmqContext["Service"]): 
     return Green.make(binding, handle, {
       receiveTimeout: () => impl?.receiveTimeout ?? -1,
       sendTimeout: () => impl?.sendTimeout ?? -1,
-      retry: () => impl?.retrySchedule
+      retry: () => impl?.retrySchedule,
+      waitObserver: () => impl === undefined ? undefined : waitObserver(impl)
     }).pipe(
       Effect.provideService(Readiness, context.readiness),
       Effect.tapError(() => Effect.sync(() => binding.close(handle))),
