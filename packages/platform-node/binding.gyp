@@ -4,7 +4,7 @@
       "target_name": "effect_zmq",
       "sources": ["native/effect_zmq.c"],
       "include_dirs": ["native/include"],
-      "conditions": [["OS=='linux'", { "libraries": ["-ldl"] }]]
+      "conditions": [["OS=='linux'", { "libraries": ["-ldl", "-lpthread"] }]]
     }
   ]
 }

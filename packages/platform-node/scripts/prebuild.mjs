@@ -13,7 +13,7 @@
 // Each target's compiler can be replaced by EFFECT_ZMQ_CC_<TARGET> (e.g. EFFECT_ZMQ_CC_LINUX_ARM64_MUSL="zig cc
 // -target aarch64-linux-musl"); on macOS the darwin target builds a universal binary with the system cc.
 import { execFileSync } from "node:child_process"
-import { existsSync, mkdirSync, rmSync } from "node:fs"
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs"
 import { join } from "node:path"
 import { binding, compile, root, splitCommand, vendoredInclude } from "./native.mjs"
 
@@ -60,6 +60,24 @@ if (!existsSync(join(vendoredInclude, "uv.h"))) {
   execFileSync(process.execPath, [join(root, "scripts", "vendor-headers.mjs")], { stdio: "inherit" })
 }
 
+// The oldest glibc the glibc binaries may need: the floor of the Node releases they serve (Node 22 and 24 need 2.28).
+const GLIBC_FLOOR = [2, 28]
+const glibcNeeded = (file) => {
+  let newest = [0, 0]
+  for (const [, major, minor] of readFileSync(file).toString("latin1").matchAll(/GLIBC_(\d+)\.(\d+)/g)) {
+    const version = [Number(major), Number(minor)]
+    if (version[0] > newest[0] || (version[0] === newest[0] && version[1] > newest[1])) newest = version
+  }
+  return newest
+}
+const extraFlags = (target) => {
+  if (target.platform === "darwin") return []
+  // -s strips the symbol table, as prebuildify --strip does
+  if (target.libc !== "glibc") return ["-s"]
+  // old symbol versions for dlopen & co. (see native/compat/glibc.h), and libdl.so.2, which has them before 2.34
+  return ["-s", "-include", join(root, "native", "compat", "glibc.h"), "-Wl,--no-as-needed,-l:libdl.so.2"]
+}
+
 const { name } = binding()
 const built = []
 const skipped = []
@@ -77,9 +95,16 @@ for (const id of wanted) {
   }
   const output = join(root, "prebuilds", target.dir, `${name}.napi${target.libc ? `.${target.libc}` : ""}.node`)
   try {
-    // -s strips the symbol table, as prebuildify --strip does
-    compile({ cc, output, platform: target.platform, extra: target.platform === "darwin" ? [] : ["-s"], includeDirs: [vendoredInclude] })
-    built.push(`${id}: ${output.slice(root.length + 1)}`)
+    compile({ cc, output, platform: target.platform, extra: extraFlags(target), includeDirs: [vendoredInclude] })
+    let note = ""
+    if (target.libc === "glibc") {
+      const needed = glibcNeeded(output)
+      if (needed[0] > GLIBC_FLOOR[0] || (needed[0] === GLIBC_FLOOR[0] && needed[1] > GLIBC_FLOOR[1])) {
+        throw new Error(`${output} needs GLIBC_${needed.join(".")}, newer than the floor ${GLIBC_FLOOR.join(".")}`)
+      }
+      note = ` (needs glibc >= ${needed.join(".")})`
+    }
+    built.push(`${id}: ${output.slice(root.length + 1)}${note}`)
   } catch (error) {
     rmSync(output, { force: true })
     failed.push(`${id}: ${error.message}`)
