@@ -6,7 +6,7 @@
 // workspace ranges) in the tarball, but npm pack/publish ignore publishConfig.exports and ship `workspace:` ranges,
 // which no client can install. So prepack rewrites package.json on disk: `exports` (and any other field) from
 // publishConfig, every `workspace:` range to the sibling's current version (`workspace:^` -> `^0.1.0`, as pnpm
-// does), and keeps the original beside it; postpack puts the original back. A rewrite left behind by an
+// does), only the install scripts, and keeps the original beside it; postpack puts the original back. A rewrite left behind by an
 // interrupted pack is undone by the next prepack before it starts, and `pnpm install` never sees it (the original is
 // restored as soon as the tarball is written).
 import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs"
@@ -47,6 +47,10 @@ if (mode === "prepack") {
   const { publishConfig = {}, ...rest } = manifest
   const { access, provenance, registry, tag, directory, ...fields } = publishConfig
   const published = { ...rest, ...fields, publishConfig: { access, provenance, registry, tag, directory } }
+  // only the scripts an installed package runs: the others name files that are not in the tarball
+  const installScripts = Object.entries(published.scripts ?? {}).filter(([name]) => /^(pre|post)?install$/.test(name))
+  if (installScripts.length > 0) published.scripts = Object.fromEntries(installScripts)
+  else delete published.scripts
   for (const key of ["dependencies", "peerDependencies", "optionalDependencies", "devDependencies"]) {
     for (const [name, range] of Object.entries(published[key] ?? {})) {
       if (typeof range === "string" && range.startsWith("workspace:")) {

@@ -9,6 +9,8 @@
 //
 // EFFECT_ZMQ_BUILD_FROM_SOURCE=1 (or npm's --build-from-source) skips step 1; EFFECT_ZMQ_STRICT_BUILD=1 makes a
 // failed build fail the install (the workspace's own CI wants that).
+import { execFileSync } from "node:child_process"
+import { existsSync } from "node:fs"
 import { createRequire } from "node:module"
 import { join } from "node:path"
 import { binding, compile, headerDirs, root } from "./native.mjs"
@@ -51,7 +53,16 @@ if (!fromSource) {
 
 if (process.platform === "win32") warn("Windows is not supported yet (the driver dup()s a POSIX file descriptor)")
 
-const headers = headerDirs()
+let headers = headerDirs()
+const vendor = join(root, "scripts", "vendor-headers.mjs") // in the repository only, not in the published package
+if (headers.missing !== undefined && existsSync(vendor)) {
+  try {
+    execFileSync(process.execPath, [vendor], { stdio: "inherit" })
+  } catch {
+    // reported below as missing headers
+  }
+  headers = headerDirs()
+}
 if (headers.missing !== undefined) warn(`cannot build from source: missing ${headers.missing}`)
 
 const cc = process.env.CC?.trim() || "cc"

@@ -88,7 +88,7 @@ export const headerDirs = () => {
   return {
     missing:
       `the headers node_api.h and uv.h (not in ${vendoredInclude}, which a published package ships, nor in ` +
-      `${candidates.join(", ")}); in the repository run \`pnpm --filter @effect-zmq/platform-node vendor-headers\``
+      `${candidates.join(", ")})`
   }
 }
 
