@@ -7,10 +7,11 @@
 //    compiler in CC (a command line: `CC="ccache gcc"`, `CC="zig cc"` work) or `cc`, against the headers shipped in
 //    native/include, so no Node headers need to be installed.
 //
-// EFFECT_ZMQ_BUILD_FROM_SOURCE=1 (or npm's --build-from-source) skips step 1; EFFECT_ZMQ_STRICT_BUILD=1 makes a
-// failed build fail the install (the workspace's own CI wants that).
+// EFFECT_ZMQ_BUILD_FROM_SOURCE=1 (or npm's --build-from-source) skips step 1, and so does the repository (where
+// scripts/vendor-headers.mjs exists): a developer's `pnpm install` always compiles the C they have.
+// EFFECT_ZMQ_STRICT_BUILD=1 makes a failed build fail the install.
 import { execFileSync } from "node:child_process"
-import { existsSync } from "node:fs"
+import { existsSync, rmSync, symlinkSync } from "node:fs"
 import { createRequire } from "node:module"
 import { join } from "node:path"
 import { binding, compile, headerDirs, root } from "./native.mjs"
@@ -18,7 +19,10 @@ import { binding, compile, headerDirs, root } from "./native.mjs"
 const require = createRequire(import.meta.url)
 const tag = "@effect-zmq/platform-node"
 const strict = process.env.EFFECT_ZMQ_STRICT_BUILD === "1"
-const fromSource = process.env.EFFECT_ZMQ_BUILD_FROM_SOURCE === "1" || process.env.npm_config_build_from_source === "true"
+const vendor = join(root, "scripts", "vendor-headers.mjs") // in the repository only, not in the published package
+const inRepository = existsSync(vendor)
+const fromSource = inRepository || process.env.EFFECT_ZMQ_BUILD_FROM_SOURCE === "1" ||
+  process.env.npm_config_build_from_source === "true"
 
 const warn = (what) => {
   const message =
@@ -54,8 +58,7 @@ if (!fromSource) {
 if (process.platform === "win32") warn("Windows is not supported yet (the driver dup()s a POSIX file descriptor)")
 
 let headers = headerDirs()
-const vendor = join(root, "scripts", "vendor-headers.mjs") // in the repository only, not in the published package
-if (headers.missing !== undefined && existsSync(vendor)) {
+if (headers.missing !== undefined && inRepository) {
   try {
     execFileSync(process.execPath, [vendor], { stdio: "inherit" })
   } catch {
@@ -77,4 +80,10 @@ try {
   )
 }
 if (!loads(output)) warn(`the addon built at ${output} does not load`)
+if (inRepository) {
+  // build/<name>.node, for the repository's tests and scripts that load the file directly
+  const link = join(root, "build", `${binding().name}.node`)
+  rmSync(link, { force: true })
+  symlinkSync(join("Release", `${binding().name}.node`), link)
+}
 console.log(`${tag}: built ${output} from source with \`${cc}\``)
