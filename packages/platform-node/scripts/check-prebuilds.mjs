@@ -43,7 +43,7 @@ const TARGETS = [
 
 const glibcNeeded = (bytes) => {
   let newest = [0, 0]
-  for (const [, a, b] of bytes.toString("latin1").matchAll(/GLIBC_(\d+)\.(\d+)/g)) {
+  for (const [, a, b] of bytes.toString("latin1").matchAll(/GLIBC_(\d+)\.(\d+)(?:\.\d+)?/g)) {
     if (+a > newest[0] || (+a === newest[0] && +b > newest[1])) newest = [+a, +b]
   }
   return newest
