@@ -14,7 +14,7 @@ import { execFileSync } from "node:child_process"
 import { existsSync, rmSync, symlinkSync } from "node:fs"
 import { createRequire } from "node:module"
 import { join } from "node:path"
-import { binding, compile, headerDirs, root } from "./native.mjs"
+import { binding, compile, headerDirs, root, splitCommand } from "./native.mjs"
 
 const require = createRequire(import.meta.url)
 const tag = "@effect-zmq/platform-node"
@@ -75,7 +75,7 @@ try {
 } catch (error) {
   warn(
     error.code === "ENOENT"
-      ? `cannot build from source: no C compiler (\`${cc}\` is not on PATH; set CC to use another)`
+      ? `cannot build from source: no C compiler (\`${splitCommand(cc)[0]}\` is not on PATH; set CC to use another)`
       : `cannot build from source: ${error.message}`
   )
 }
