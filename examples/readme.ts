@@ -12,7 +12,7 @@ const program = Effect.gen(function*() {
 }).pipe(
   Effect.scoped,                    // sockets close when their scope closes
   Effect.provide(NodeZmq.layer()),  // the context; releasing it closes every socket made from it
-  Effect.catchTag("ZMQError", (e) => Effect.succeed(`failed: ${e.code}`))
+  Effect.catchTag("ZMQError", (e) => Effect.succeed(`failed: ${e.code}: ${e.message}`))
 )
 
 NodeZmq.runMain(program.pipe(Effect.tap(Effect.log)))

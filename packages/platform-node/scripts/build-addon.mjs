@@ -1,53 +1,89 @@
-// Builds the addon (native/effect_zmq.c: the libzmq binding and the readiness driver) into build/effect_zmq.node with the system C compiler.
-// Runs as this package's install script. It needs a C compiler and Node's headers (node_api.h, uv.h); it looks
-// for the headers next to the running Node (process.execPath/../../include/node), then in npm's `nodedir`, then in
-// the usual system places, because pnpm's node-gyp neither reads `nodedir` nor can download headers offline.
+// The install script of @effect-zmq/platform-node. It never fails the install: when no addon can be had it prints a
+// warning naming what is missing, and NodeZmq.layer later fails with a ZMQError ENODEV that says what to do.
+//
+// 1. When a prebuilt binary for this platform (prebuilds/<platform>-<arch>/*.node, found by node-gyp-build, the
+//    loader the package uses at run time) or an earlier build (build/Release) loads, there is nothing to do.
+// 2. Otherwise the addon is compiled from source (the sources named in binding.gyp) into build/Release with the C
+//    compiler in CC (a command line: `CC="ccache gcc"`, `CC="zig cc"` work) or `cc`, against the headers shipped in
+//    native/include, so no Node headers need to be installed.
+//
+// EFFECT_ZMQ_BUILD_FROM_SOURCE=1 (or npm's --build-from-source) skips step 1, and so does the repository (where
+// scripts/vendor-headers.mjs exists): a developer's `pnpm install` always compiles the C they have.
+// EFFECT_ZMQ_STRICT_BUILD=1 makes a failed build fail the install.
 import { execFileSync } from "node:child_process"
-import { existsSync, mkdirSync } from "node:fs"
-import { dirname, join, resolve } from "node:path"
-import { fileURLToPath } from "node:url"
+import { existsSync, rmSync, symlinkSync } from "node:fs"
+import { createRequire } from "node:module"
+import { join } from "node:path"
+import { binding, compile, headerDirs, root, splitCommand } from "./native.mjs"
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "..")
-const source = join(root, "native", "effect_zmq.c")
-const output = join(root, "build", "effect_zmq.node")
+const require = createRequire(import.meta.url)
+const tag = "@effect-zmq/platform-node"
+const strict = process.env.EFFECT_ZMQ_STRICT_BUILD === "1"
+const vendor = join(root, "scripts", "vendor-headers.mjs") // in the repository only, not in the published package
+const inRepository = existsSync(vendor)
+const fromSource = inRepository || process.env.EFFECT_ZMQ_BUILD_FROM_SOURCE === "1" ||
+  process.env.npm_config_build_from_source === "true"
 
-const headerCandidates = [
-  process.env.EFFECT_ZMQ_NODEDIR && join(process.env.EFFECT_ZMQ_NODEDIR, "include", "node"),
-  join(dirname(process.execPath), "..", "include", "node"),
-  process.env.npm_config_nodedir && join(process.env.npm_config_nodedir, "include", "node"),
-  "/usr/include/node",
-  "/usr/local/include/node",
-  "/opt/homebrew/include/node"
-].filter(Boolean)
-
-const fail = (message) => {
-  console.error(`@effect-zmq/platform-node: cannot build the native addon: ${message}`)
-  process.exit(1)
+const warn = (what) => {
+  const message =
+    `${tag}: WARNING: no native addon for ${process.platform}-${process.arch}: ${what}. ` +
+    "The install goes on, but NodeZmq.layer will fail with ZMQError ENODEV until the addon is built: install a C " +
+    "compiler (Debian/Ubuntu: apt-get install gcc libc6-dev; Alpine: apk add build-base; macOS: xcode-select " +
+    "--install), then run `npm rebuild @effect-zmq/platform-node --foreground-scripts` (pnpm: `pnpm rebuild " +
+    "@effect-zmq/platform-node`)."
+  console.warn(message)
+  process.exit(strict ? 1 : 0)
 }
 
-if (process.platform === "win32") {
-  fail("Windows is not supported yet (the driver dup()s a POSIX file descriptor)")
+const loads = (file) => {
+  try {
+    require(file)
+    return true
+  } catch (error) {
+    console.warn(`${tag}: ${file} does not load here (${error.message.split("\n")[0]})`)
+    return false
+  }
 }
-const headers = headerCandidates.find((dir) => existsSync(join(dir, "node_api.h")) && existsSync(join(dir, "uv.h")))
-if (headers === undefined) {
-  fail(
-    `Node's C headers (node_api.h and uv.h) were not found in: ${headerCandidates.join(", ")}. ` +
-      "Install them (Debian: apt-get install libnode-dev, or use an official Node build, which ships include/node) " +
-      "or point EFFECT_ZMQ_NODEDIR at a directory that holds include/node."
+
+if (!fromSource) {
+  let found
+  try {
+    found = require("node-gyp-build").resolve(root)
+  } catch {
+    found = undefined
+  }
+  if (found !== undefined && loads(found)) process.exit(0)
+}
+
+if (process.platform === "win32") warn("Windows is not supported yet (the driver dup()s a POSIX file descriptor)")
+
+let headers = headerDirs()
+if (headers.missing !== undefined && inRepository) {
+  try {
+    execFileSync(process.execPath, [vendor], { stdio: "inherit" })
+  } catch {
+    // reported below as missing headers
+  }
+  headers = headerDirs()
+}
+if (headers.missing !== undefined) warn(`cannot build from source: missing ${headers.missing}`)
+
+const cc = process.env.CC?.trim() || "cc"
+const output = join(root, "build", "Release", `${binding().name}.node`)
+try {
+  compile({ cc, output, includeDirs: headers.dirs })
+} catch (error) {
+  warn(
+    error.code === "ENOENT"
+      ? `cannot build from source: no C compiler (\`${splitCommand(cc)[0]}\` is not on PATH; set CC to use another)`
+      : `cannot build from source: ${error.message}`
   )
 }
-const compiler = process.env.CC ?? "cc"
-const args = [
-  "-O2", "-fPIC", "-shared", "-Wall", "-Wextra", "-Wno-unused-parameter",
-  "-I", headers,
-  ...(process.platform === "darwin" ? ["-undefined", "dynamic_lookup"] : []),
-  "-o", output, source,
-  // dlopen/dlsym (libzmq is found at run time, not linked); pthread for the release queue's mutex
-  ...(process.platform === "linux" ? ["-ldl", "-lpthread"] : [])
-]
-mkdirSync(dirname(output), { recursive: true })
-try {
-  execFileSync(compiler, args, { stdio: "inherit" })
-} catch (error) {
-  fail(`\`${compiler} ${args.join(" ")}\` failed (${error.message}). A C compiler is required (Debian: apt-get install build-essential; set CC to use another).`)
+if (!loads(output)) warn(`the addon built at ${output} does not load`)
+if (inRepository) {
+  // build/<name>.node, for the repository's tests and scripts that load the file directly
+  const link = join(root, "build", `${binding().name}.node`)
+  rmSync(link, { force: true })
+  symlinkSync(join("Release", `${binding().name}.node`), link)
 }
+console.log(`${tag}: built ${output} from source with \`${cc}\``)
