@@ -30,10 +30,15 @@ const run = <A>(lib: Lib, effect: Effect.Effect<A, ZMQError, ZmqContext.ZmqConte
   lib.Effect.runPromise(effect.pipe(lib.Effect.provide(lib.NodeZmq.layer())))
 
 /**
- * How the sending side sends: `send`, one `send(data)` per message in a loop with the default options (`copy: true`),
- * or `sink`, a stream of the messages in chunks of 128 run into `ZmqSocket.sink`.
+ * How the sending side sends: `send`, one `send(data)` per message in a loop — with the default options
+ * (`copy: true`) below 8 KiB, and with `copy: false` from 8 KiB (64 KiB), where raw zeromq.js also hands its buffer
+ * to libzmq without a copy and effect-zmq zero-copies — or `sink`, a stream of the messages in chunks of 128 run into
+ * `ZmqSocket.sink`.
  */
 export type SendMode = "send" | "sink"
+
+/** From this size the `send` loop passes `copy: false` (effect-zmq's zero-copy threshold). */
+const ZERO_COPY_SIZE = 8192
 
 /**
  * PUSH → PULL in one process: a sender fiber and the receiving loop run concurrently; the clock runs from the first
@@ -63,6 +68,10 @@ export const throughput = (
           Stream.rechunk(128),
           Stream.run(ZmqSocket.sink(push))
         )
+        : size >= ZERO_COPY_SIZE
+        ? Effect.gen(function*() {
+          for (let i = 0; i < count; i++) yield* push.send(data, { copy: false })
+        })
         : Effect.gen(function*() {
           for (let i = 0; i < count; i++) yield* push.send(data)
         })
