@@ -4,7 +4,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Deferred, Effect, Exit, Fiber, Layer, Schedule, Schema, Stream } from "effect"
 import { Binding } from "@effect-zmq/core"
-import { Frame, ZmqContext, ZmqSocket, ZMQError } from "@effect-zmq/zmq"
+import { Flags, Frame, ZmqContext, ZmqSocket, ZMQError } from "@effect-zmq/zmq"
 import { NodeBinding, NodeZmq } from "@effect-zmq/platform-node"
 import { decode, encode, eventually, pair, zmqTest } from "./helpers.ts"
 import { fixture, spawnNode } from "./reliability/harness.ts"
@@ -45,6 +45,20 @@ describe("synchronous verdicts", () => {
     const error = ZMQError.fromErrno(35, "recv", mac)
     expect(error).toMatchObject({ code: "EAGAIN", errno: 35, message: "again", operation: "recv" })
   })
+})
+
+describe("staging with SNDMORE", () => {
+  it.live("a send(bytes) built before a SNDMORE send ran completes the staged message when it runs, also when run again", () =>
+    zmqTest(Effect.gen(function*() {
+      const pull = yield* ZmqSocket.make("PULL", { bind: "inproc://staging" })
+      const push = yield* ZmqSocket.make("PUSH", { connect: "inproc://staging" })
+      const last = push.send(encode("last"))
+      yield* push.send(encode("first"), { flags: Flags.SNDMORE })
+      yield* last
+      expect((yield* pull.recvMultipart()).map(decode)).toEqual(["first", "last"])
+      yield* last
+      expect((yield* pull.recvMultipart()).map(decode)).toEqual(["last"])
+    })))
 })
 
 describe("the retry Schedule", () => {

@@ -285,7 +285,7 @@ export interface BindingShape {
  * import { Effect } from "effect"
  * import { Binding } from "@effect-zmq/core"
  *
- * const version = Effect.map(Binding.Binding.asEffect(), (binding) => binding.version)
+ * const version = Effect.map(Binding.Binding, (binding) => binding.version)
  * ```
  *
  * @since 0.1.0

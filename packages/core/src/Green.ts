@@ -173,6 +173,15 @@ export interface GreenSocket {
     options?: SendOptions | undefined,
     retry?: Schedule.Schedule<unknown, ZMQError> | undefined
   ) => Effect.Effect<void, ZMQError>
+  /**
+   * Sends one frame (copied) as a whole message, in one step; when `detour()` says so as it runs (frames were staged
+   * with `SNDMORE`), `general()`'s Effect runs instead.
+   */
+  readonly sendFrame: (
+    bytes: Uint8Array,
+    detour: () => boolean,
+    general: () => Effect.Effect<void, ZMQError>
+  ) => Effect.Effect<void, ZMQError>
   /** `send`, making its first attempt when called: call it inside the sending fiber's step. */
   readonly sendNow: (
     frames: ReadonlyArray<Uint8Array>,

@@ -46,6 +46,8 @@ const BURST = 64
 const NOT_READY = Symbol("NOT_READY")
 /** Thrown by a first attempt's step, before attempting, when a burst of operations is due to yield. */
 const YIELD = Symbol("YIELD")
+/** Returned by an attempt that must take the general path instead (see `sendFrame`). */
+const DETOUR = Symbol("DETOUR")
 const identity = <A>(a: A): A => a
 
 /**
@@ -254,6 +256,25 @@ export class GreenSocket {
     })
   }
 
+  /**
+   * Sends one frame, copied, as a whole message: the common `send(bytes)`, in one step. When `detour()` says so when
+   * it runs (frames were staged with `SNDMORE` meanwhile), the Effect of `general()` runs instead.
+   */
+  sendFrame(
+    bytes: Uint8Array,
+    detour: () => boolean,
+    general: () => Effect.Effect<void, ZMQError>
+  ): Effect.Effect<void, ZMQError> {
+    const binding = this.binding
+    const handle = this.handle
+    return this.operation(this.senders, "send", false, undefined, this.sendTimeout, (): void | ZMQError | typeof NOT_READY | typeof DETOUR => {
+      if (detour()) return DETOUR
+      const status = binding.send(handle, bytes, DONTWAIT)
+      if (status === 0) return undefined
+      return status === this.eagain ? NOT_READY : this.errorOf(status, "send")
+    }, general)
+  }
+
   /** `send` (kept for callers that build the Effect inside the sending fiber's step). */
   sendNow(
     frames: ReadonlyArray<Uint8Array>,
@@ -309,7 +330,8 @@ export class GreenSocket {
     noblock: boolean,
     retry: Schedule.Schedule<unknown, ZMQError> | undefined,
     timeout: () => number | undefined,
-    attempt: () => A | ZMQError | typeof NOT_READY
+    attempt: () => A | ZMQError | typeof NOT_READY | typeof DETOUR,
+    general?: () => Effect.Effect<A, ZMQError>
   ): Effect.Effect<A, ZMQError> {
     const first = (): A => {
       if (this.state._tag === "Closed") throw this.closedFor(name)
@@ -319,7 +341,7 @@ export class GreenSocket {
         throw YIELD
       }
       const result = attempt()
-      if (result === NOT_READY) throw NOT_READY
+      if (result === NOT_READY || result === DETOUR) throw result
       this.afterAttempt()
       if (result instanceof ZMQError) throw result
       return result
@@ -328,9 +350,10 @@ export class GreenSocket {
       const defect = dieOf(cause)
       if (defect instanceof ZMQError) return Effect.fail(defect)
       if (defect === YIELD) return Effect.andThen(Effect.yieldNow, effect)
+      if (defect === DETOUR && general !== undefined) return general()
       if (defect !== NOT_READY) return Effect.failCause(cause as Cause.Cause<never>)
       if (noblock) return Effect.fail(this.again(name))
-      return new Operation<A>(this, queue, name, retry ?? this.options.retry?.(), timeout(), attempt).wait()
+      return new Operation<A>(this, queue, name, retry ?? this.options.retry?.(), timeout(), attempt, general).wait()
     })
     return effect
   }
@@ -629,6 +652,7 @@ class Operation<A> {
   private readonly schedule: Schedule.Schedule<unknown, ZMQError> | undefined
   private readonly timeout: number | undefined
   private readonly attemptEffect: Effect.Effect<A, ZMQError>
+  private readonly general: (() => Effect.Effect<A, ZMQError>) | undefined
 
   constructor(
     engine: GreenSocket,
@@ -636,8 +660,10 @@ class Operation<A> {
     name: string,
     schedule: Schedule.Schedule<unknown, ZMQError> | undefined,
     timeout: number | undefined,
-    attempt: () => A | ZMQError | typeof NOT_READY
+    attempt: () => A | ZMQError | typeof NOT_READY | typeof DETOUR,
+    general?: () => Effect.Effect<A, ZMQError>
   ) {
+    this.general = general
     this.engine = engine
     this.queue = queue
     this.name = name
@@ -649,7 +675,7 @@ class Operation<A> {
         const result = attempt()
         if (result === NOT_READY) throw NOT_READY
         this.done()
-        if (result instanceof ZMQError) throw result
+        if (result === DETOUR || result instanceof ZMQError) throw result
         return result
       }),
       this.onCause
@@ -683,6 +709,7 @@ class Operation<A> {
   private readonly onCause = (cause: Cause.Cause<never>): Effect.Effect<A, ZMQError> => {
     const defect = dieOf(cause)
     if (defect instanceof ZMQError) return Effect.fail(defect)
+    if (defect === DETOUR && this.general !== undefined) return this.general()
     if (defect !== NOT_READY) return Effect.failCause(cause)
     return this.wait()
   }

@@ -129,6 +129,7 @@ export class SocketImpl implements ZmqSocket {
     this.handle = handle
     this.engine = engine
     this.context = context
+    this.plainSends = canSend.has(type) && type !== "SERVER" && type !== "RADIO"
     this.recvBytes = canRecv.has(type)
       ? engine.recv("bytes", false) as Effect.Effect<Uint8Array, ZMQError>
       : Effect.fail(ZMQError.make("ENOTSUP", "recv", `${type} sockets cannot receive`))
@@ -205,7 +206,14 @@ export class SocketImpl implements ZmqSocket {
   // sending
 
   send: ZmqSocket["send"] = ((data: Uint8Array | Frame.Frame, options?: SendOptions) =>
-    Effect.suspend(() => {
+    // the common call (bytes, no options) on a socket that sends and routes nothing: one engine step, which also
+    // takes the frames staged with SNDMORE when it runs
+    options === undefined && data instanceof Uint8Array && this.plainSends
+      ? this.engine.sendFrame(data, this.hasStaged, () => this.sendGeneral(data, undefined))
+      : this.sendGeneral(data, options)) as ZmqSocket["send"]
+
+  private sendGeneral(data: Uint8Array | Frame.Frame, options: SendOptions | undefined) {
+    return Effect.suspend(() => {
       const error = this.checkDirection("send", canSend)
       if (error) return Effect.fail(error)
       const flags = options?.flags ?? 0
@@ -215,7 +223,8 @@ export class SocketImpl implements ZmqSocket {
       const bytes = outgoingBytes(data, false, "send", "data")
       if (bytes instanceof ZMQError) return Effect.fail(bytes)
       return this.sendFrames([bytes], data, flags, options)
-    })) as ZmqSocket["send"]
+    }) as Effect.Effect<void, ZMQError>
+  }
 
   sendMultipart: ZmqSocket["sendMultipart"] = ((frames: Iterable<Uint8Array | Frame.Frame>, options?: SendOptions) =>
     Effect.suspend(() => {
@@ -264,7 +273,7 @@ export class SocketImpl implements ZmqSocket {
     const zeroCopy = (!copy || this.stageRelease) && message.some((bytes) => bytes.byteLength >= ZERO_COPY_THRESHOLD)
     const routing = this.routingOf(this.stage.length === 0 ? first : undefined, operation)
     if (routing instanceof ZMQError) return Effect.fail(routing)
-    this.stage = []
+    if (this.stage.length > 0) this.stage = []
     this.stageRelease = false
     const noblock = Flags.has(flags, Flags.NOBLOCK)
     const retry = options?.retry
@@ -313,6 +322,11 @@ export class SocketImpl implements ZmqSocket {
 
   // The Effects of the common calls are built once: a `recv()` allocates nothing before its attempt.
   private readonly recvBytes: Effect.Effect<Uint8Array, ZMQError>
+  /** The type can send, and its messages carry no routing options (not SERVER/RADIO). */
+  private readonly plainSends: boolean
+
+  /** Frames staged with `SNDMORE` wait for the send that completes their message, which takes the general path. */
+  private readonly hasStaged = (): boolean => this.stage.length > 0
 
   recv: ZmqSocket["recv"] = ((options?: RecvOptions) => {
     if (options === undefined || options === null) return this.recvBytes
