@@ -31,6 +31,18 @@ export const stream = (
   socket: ZmqSocket,
   options?: StreamOptions
 ): Stream.Stream<ReadonlyArray<Uint8Array>, ZMQError> =>
+  drained(socket, options, (buffer, chunkSize) =>
+    Effect.sync(() => buffer.splice(0, chunkSize) as unknown as Arr.NonEmptyReadonlyArray<ReadonlyArray<Uint8Array>>))
+
+/**
+ * The scaffold of both streams: a buffer owned by the stream, filled in the engine's take step (`recvInto`) when it
+ * is empty, emptied by `take`, and given back to the front of the socket when the stream stops.
+ */
+const drained = <A, E>(
+  socket: ZmqSocket,
+  options: StreamOptions | undefined,
+  take: (buffer: Array<ReadonlyArray<Uint8Array>>, chunkSize: number) => Effect.Effect<Arr.NonEmptyReadonlyArray<A>, E>
+): Stream.Stream<A, ZMQError | E> =>
   Stream.fromChannel(Channel.fromTransform((_upstream, scope) =>
     Effect.suspend(() => {
       const engine = engineOf(socket, "stream", "recv")
@@ -39,16 +51,15 @@ export const stream = (
       if (typeof chunkSize !== "number") return Effect.fail(chunkSize)
       const drainSize = Math.max(chunkSize, DRAIN_SIZE)
       const buffer: Array<ReadonlyArray<Uint8Array>> = []
-      const emit = () => buffer.splice(0, chunkSize) as unknown as Arr.NonEmptyReadonlyArray<ReadonlyArray<Uint8Array>>
-      const pull: Effect.Effect<Arr.NonEmptyReadonlyArray<ReadonlyArray<Uint8Array>>, ZMQError | Cause.Done> = Effect
-        .suspend(() =>
-          buffer.length > 0
-            ? Effect.succeed(emit())
-            : engine.recvInto(buffer, drainSize, false).pipe(
-              Effect.map(emit),
-              Effect.catchIf(isClosedByOwner, () => Cause.done())
-            )
-        )
+      const fromBuffer = take(buffer, chunkSize)
+      const pull: Effect.Effect<Arr.NonEmptyReadonlyArray<A>, ZMQError | E | Cause.Done> = Effect.suspend(() =>
+        buffer.length > 0
+          ? fromBuffer
+          : engine.recvInto(buffer, drainSize, false).pipe(
+            Effect.catchIf(isClosedByOwner, () => Cause.done()),
+            Effect.andThen(fromBuffer)
+          )
+      )
       return Effect.as(
         Scope.addFinalizer(scope, Effect.sync(() => engine.requeue(buffer.splice(0)))),
         pull
@@ -88,52 +99,31 @@ export const decodedStream = <A, E>(
   options: StreamOptions | undefined,
   decode: (frames: ReadonlyArray<Uint8Array>) => Effect.Effect<A, E>
 ): Stream.Stream<A, ZMQError | E> =>
-  Stream.fromChannel(Channel.fromTransform((_upstream, scope) =>
+  drained(socket, options, (buffer, chunkSize) =>
     Effect.suspend(() => {
-      const engine = engineOf(socket, "stream", "recv")
-      if (engine instanceof ZMQError) return Effect.fail(engine)
-      const chunkSize = validChunkSize(options)
-      if (typeof chunkSize !== "number") return Effect.fail(chunkSize)
-      const drainSize = Math.max(chunkSize, DRAIN_SIZE)
-      const buffer: Array<ReadonlyArray<Uint8Array>> = []
-      const decodeSome: Effect.Effect<Arr.NonEmptyReadonlyArray<A>, E> = Effect.suspend(() => {
-        const values: Array<A> = []
-        const next: Effect.Effect<Arr.NonEmptyReadonlyArray<A>, E> = Effect.suspend(() => {
-          if (values.length >= chunkSize || buffer.length === 0) {
-            return Effect.succeed(values as unknown as Arr.NonEmptyReadonlyArray<A>)
-          }
-          return decode(buffer[0]).pipe(
-            Effect.matchEffect({
-              onSuccess: (value) => {
-                buffer.shift()
-                values.push(value)
-                return next
-              },
-              onFailure: (error) => {
-                // emit what decoded first; the bad message fails the next pull
-                if (values.length > 0) return Effect.succeed(values as unknown as Arr.NonEmptyReadonlyArray<A>)
-                buffer.shift()
-                return Effect.fail(error)
-              }
-            })
-          )
-        })
-        return next
+      const values: Array<A> = []
+      const next: Effect.Effect<Arr.NonEmptyReadonlyArray<A>, E> = Effect.suspend(() => {
+        if (values.length >= chunkSize || buffer.length === 0) {
+          return Effect.succeed(values as unknown as Arr.NonEmptyReadonlyArray<A>)
+        }
+        return decode(buffer[0]).pipe(
+          Effect.matchEffect({
+            onSuccess: (value) => {
+              buffer.shift()
+              values.push(value)
+              return next
+            },
+            onFailure: (error) => {
+              // emit what decoded first; the bad message fails the next pull
+              if (values.length > 0) return Effect.succeed(values as unknown as Arr.NonEmptyReadonlyArray<A>)
+              buffer.shift()
+              return Effect.fail(error)
+            }
+          })
+        )
       })
-      const pull: Effect.Effect<Arr.NonEmptyReadonlyArray<A>, ZMQError | E | Cause.Done> = Effect.suspend(() =>
-        buffer.length > 0
-          ? decodeSome
-          : engine.recvInto(buffer, drainSize, false).pipe(
-            Effect.catchIf(isClosedByOwner, () => Cause.done()),
-            Effect.andThen(decodeSome)
-          )
-      )
-      return Effect.as(
-        Scope.addFinalizer(scope, Effect.sync(() => engine.requeue(buffer.splice(0)))),
-        pull
-      )
-    })
-  ))
+      return next
+    }))
 
 /**
  * Sends each chunk in as few steps as possible (the engine's `sendBatch`): a step waits (suspending only this fiber,
