@@ -43,3 +43,10 @@ export { Events, Flags, Frame, Green, isZMQError, MessageTracker, Readiness, ZMQ
  * @since 0.1.0
  */
 export * as ZmqAuth from "./ZmqAuth.ts"
+
+/**
+ * Effect RPC over ZeroMQ: `RpcClient.Protocol` over DEALER, `RpcServer.Protocol` over ROUTER.
+ *
+ * @since 0.1.0
+ */
+export * as ZmqRpc from "./ZmqRpc.ts"

@@ -1,0 +1,120 @@
+/**
+ * Effect RPC over ZeroMQ in one process: every call kind over tcp and ipc and with each serialization, interruption
+ * reaching the server handler, span propagation, many calls and many clients, bad options.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { Cause, Effect, Exit, Fiber, Layer, Stream } from "effect"
+import { RpcSerialization } from "effect/rpc"
+import { ZmqRpc } from "@effect-zmq/zmq"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { Boom } from "./service.ts"
+import { makeClient, makeProbe, serializations, startServer, zmq } from "./util.ts"
+
+const ipcEndpoint = () => `ipc://${join(tmpdir(), `effect-zmq-rpc-${process.pid}-${Math.random().toString(36).slice(2)}.sock`)}`
+
+const transports = {
+  tcp: () => "tcp://127.0.0.1:*",
+  ipc: ipcEndpoint
+} as const
+
+describe("ZmqRpc", () => {
+  for (const [transport, endpoint] of Object.entries(transports)) {
+    for (const serialization of Object.keys(serializations) as Array<keyof typeof serializations>) {
+      it.live(`every call kind over ${transport} with ${serialization}`, () =>
+        Effect.gen(function*() {
+          const probe = yield* makeProbe
+          const [bound] = yield* startServer({ bind: endpoint(), serialization, probe: probe.layer })
+          const client = yield* makeClient({ connect: bound!, serialization })
+
+          expect(yield* client.Echo({ text: "hello" })).toBe("hello")
+          const failure = yield* client.Fail({ reason: "nope" }).pipe(Effect.flip)
+          expect(failure).toBeInstanceOf(Boom)
+          expect(failure.reason).toBe("nope")
+          const died = yield* client.Die({ message: "kaput" }).pipe(Effect.exit)
+          expect(Exit.isFailure(died) && Cause.hasDies(died.cause)).toBe(true)
+          const squashed = Exit.isFailure(died) ? Cause.squash(died.cause) : undefined
+          expect(String((squashed as Error | undefined)?.message)).toContain("kaput")
+
+          const counted = yield* client.Count({ from: 1, to: 1000 }).pipe(Stream.runCollect)
+          expect(counted.length).toBe(1000)
+          expect(counted[0]).toBe(1)
+          expect(counted[999]).toBe(1000)
+
+          // taking a few elements of an endless stream interrupts the server's stream
+          const head = yield* client.Forever({ tag: "f" }).pipe(Stream.take(5), Stream.runCollect)
+          expect(head).toEqual([0, 1, 2, 3, 4])
+          yield* probe.next("interrupted f")
+
+          // interrupting a unary call interrupts its handler
+          const hang = yield* client.Hang({ tag: "h" }).pipe(Effect.forkChild)
+          yield* probe.next("started h")
+          yield* Fiber.interrupt(hang)
+          yield* probe.next("interrupted h")
+
+          // the client goes on working after all that
+          expect(yield* client.Echo({ text: "again" })).toBe("again")
+        }).pipe(Effect.scoped, Effect.provide(zmq), Effect.timeout("30 seconds")))
+    }
+  }
+
+  it.live("binds several endpoints; clients on each", () =>
+    Effect.gen(function*() {
+      const bound = yield* startServer({ bind: ["tcp://127.0.0.1:*", ipcEndpoint()] })
+      expect(bound.length).toBe(2)
+      for (const endpoint of bound) {
+        const client = yield* makeClient({ connect: endpoint })
+        expect(yield* client.Echo({ text: endpoint })).toBe(endpoint)
+      }
+    }).pipe(Effect.scoped, Effect.provide(zmq)))
+
+  it.live("propagates spans: the server span is in the client's trace, under the client's span", () =>
+    Effect.gen(function*() {
+      const [bound] = yield* startServer({ bind: "tcp://127.0.0.1:*" })
+      const client = yield* makeClient({ connect: bound! })
+      const [span, seen] = yield* Effect.all([Effect.currentSpan, client.Span()]).pipe(Effect.withSpan("caller"))
+      expect(seen.traceId).toBe(span.traceId)
+      expect(seen.parentSpanId).toBeDefined()
+    }).pipe(Effect.scoped, Effect.provide(zmq)))
+
+  it.live("1,000 concurrent calls from 10 clients are all answered once, each with its own answer", () =>
+    Effect.gen(function*() {
+      const [bound] = yield* startServer({ bind: "tcp://127.0.0.1:*" })
+      const clients = yield* Effect.forEach(Array.from({ length: 10 }, (_, i) => i), () => makeClient({ connect: bound! }))
+      const answers = yield* Effect.forEach(
+        Array.from({ length: 1000 }, (_, i) => i),
+        (i) => clients[i % 10]!.Echo({ text: `call ${i}` }),
+        { concurrency: "unbounded" }
+      )
+      expect(answers).toEqual(Array.from({ length: 1000 }, (_, i) => `call ${i}`))
+    }).pipe(Effect.scoped, Effect.provide(zmq)))
+
+  it.live("concurrent streams on one client with backpressure", () =>
+    Effect.gen(function*() {
+      const [bound] = yield* startServer({ bind: "tcp://127.0.0.1:*" })
+      const client = yield* makeClient({ connect: bound! })
+      const sums = yield* Effect.forEach(
+        [100, 2000, 5000],
+        (n) => client.Count({ from: 1, to: n }).pipe(Stream.runFold(() => 0, (a, b) => a + b)),
+        { concurrency: "unbounded" }
+      )
+      expect(sums).toEqual([5050, 2001000, 12502500])
+    }).pipe(Effect.scoped, Effect.provide(zmq)))
+
+  it.live("bad options fail with EINVAL", () =>
+    Effect.gen(function*() {
+      const layers = Layer.mergeAll(zmq, RpcSerialization.layerJson)
+      const noEndpoint = yield* ZmqRpc.makeProtocolClient({ connect: [] }).pipe(Effect.flip, Effect.scoped, Effect.provide(layers))
+      expect(noEndpoint.code).toBe("EINVAL")
+      const badPing = yield* ZmqRpc.makeProtocolClient({ connect: "tcp://127.0.0.1:1", pingInterval: -1 }).pipe(
+        Effect.flip,
+        Effect.scoped,
+        Effect.provide(layers)
+      )
+      expect(badPing.code).toBe("EINVAL")
+      const badEndpoint = yield* ZmqRpc.makeProtocolServer({ bind: "nonsense://x" }).pipe(Effect.flip, Effect.scoped, Effect.provide(layers))
+      expect(badEndpoint._tag).toBe("ZMQError")
+      const notOptions = yield* ZmqRpc.makeProtocolServer(null as never).pipe(Effect.flip, Effect.scoped, Effect.provide(layers))
+      expect(notOptions.code).toBe("EINVAL")
+    }))
+})
