@@ -67,7 +67,7 @@ export type ClientOptions = SocketOption.Init & {
 }
 
 /**
- * Options of the server protocol: the endpoints to `bind`, how often heartbeats name the calls in flight
+ * Options of the server protocol: the endpoints to `bind` (or to `connect` to, for a worker behind a broker), how often heartbeats name the calls in flight
  * (`heartbeatInterval`, default 1 second), after how long without a message a client counts as gone
  * (`clientTimeout`, default 10 seconds; clients ping every second by default), whether stream chunks wait for the
  * client's ack (`acks`, default true) and socket options by name or under `options` (defaults: `LINGER` 0,
@@ -87,7 +87,10 @@ export type ClientOptions = SocketOption.Init & {
  * @category models
  */
 export type ServerOptions = SocketOption.Init & {
-  readonly bind: string | ReadonlyArray<string>
+  /** Endpoints to bind. At least one of `bind` and `connect`. */
+  readonly bind?: string | ReadonlyArray<string> | undefined
+  /** Endpoints to connect to: a worker behind a ROUTER/DEALER broker connects to the broker's backend. */
+  readonly connect?: string | ReadonlyArray<string> | undefined
   /** How often the server names the calls it is working on to their clients. Default 1 second. */
   readonly heartbeatInterval?: Duration.Input | undefined
   /** How long a client may stay silent before it counts as gone. Default 10 seconds. */

@@ -30,6 +30,8 @@ interface Connection {
 
 /** A call in flight: which `RpcClient` made it, on which connection, and when the server last showed it alive. */
 interface Pending {
+  /** The id as the `RpcClient` made it (a number by default); the maps here key it as a string. */
+  readonly requestId: string | number
   readonly clientId: number
   readonly connection: Connection
   lastSeen: number
@@ -169,9 +171,9 @@ export const makeProtocolClient = (
         const ids = wire.decodeHeartbeat(frame)
         if (ids === undefined) return Effect.void
         const now = Date.now()
-        const unknown: Array<string> = []
+        const unknown: Array<string | number> = []
         for (const id of ids) {
-          const pending = requests.get(id)
+          const pending = requests.get(String(id))
           if (pending === undefined) unknown.push(id)
           else pending.lastSeen = now
         }
@@ -247,11 +249,11 @@ export const makeProtocolClient = (
           for (const [id] of orphans) requests.delete(id)
           return Effect.andThen(
             Effect.ignore(writeRaw(connection, encodedPing, NOBLOCK)),
-            Effect.forEach(orphans, ([id, pending]) =>
+            Effect.forEach(orphans, ([, pending]) =>
               writeResponse(
                 pending.clientId,
                 RpcMessage.ResponseExitDieEncoded({
-                  requestId: RpcMessage.RequestId(id),
+                  requestId: RpcMessage.RequestId(pending.requestId),
                   encodedDefect: encodeDie(
                     new RpcClientError({
                       reason: new Socket.SocketReadError({
@@ -313,7 +315,7 @@ export const makeProtocolClient = (
             case "Request": {
               const id = String(request.id)
               const connection = choose()
-              requests.set(id, { clientId, connection, lastSeen: Date.now() })
+              requests.set(id, { requestId: request.id, clientId, connection, lastSeen: Date.now() })
               return Effect.onError(write(connection, request), () => Effect.sync(() => requests.delete(id)))
             }
             case "Ack": {

@@ -20,7 +20,7 @@ interface Client {
   parser: RpcSerialization.Parser
   lastSeen: number
   /** Requests this server is working on for the client: the ids its heartbeats name. */
-  readonly inflight: Set<string>
+  readonly inflight: Map<string, string | number>
 }
 
 export const makeProtocolServer = (
@@ -40,9 +40,11 @@ export const makeProtocolServerWithEndpoints = (
     if (typeof options !== "object" || options === null) {
       return yield* wire.invalid(operation, `options must be an object, got ${String(options)}`)
     }
-    const { bind, clientTimeout, heartbeatInterval, options: socketOptions, ...topLevel } = options
-    const endpoints = wire.endpointsOption(operation, "bind", bind)
+    const { acks, bind, clientTimeout, connect, heartbeatInterval, options: socketOptions, ...topLevel } = options
+    const endpoints = bind === undefined && connect !== undefined ? [] : wire.endpointsOption(operation, "bind", bind)
     if (isZMQError(endpoints)) return yield* endpoints
+    const connects = connect === undefined ? [] : wire.endpointsOption(operation, "connect", connect)
+    if (isZMQError(connects)) return yield* connects
     const heartbeatMillis = wire.millisOption(operation, "heartbeatInterval", heartbeatInterval, "1 second")
     if (isZMQError(heartbeatMillis)) return yield* heartbeatMillis
     const timeoutMillis = wire.millisOption(operation, "clientTimeout", clientTimeout, "10 seconds")
@@ -65,6 +67,7 @@ export const makeProtocolServerWithEndpoints = (
       yield* router.bind(endpoint)
       bound.push(yield* router.lastEndpoint)
     }
+    for (const endpoint of connects) yield* router.connect(endpoint)
     const disconnects = yield* Queue.unbounded<number>()
     const byKey = new Map<string, Client>()
     const byId = new Map<number, Client>()
@@ -92,7 +95,7 @@ export const makeProtocolServerWithEndpoints = (
           envelope: frames.slice(0, count),
           parser: serialization.makeUnsafe(),
           lastSeen: Date.now(),
-          inflight: new Set()
+          inflight: new Map()
         }
         byKey.set(key, client)
         byId.set(client.id, client)
@@ -137,7 +140,7 @@ export const makeProtocolServerWithEndpoints = (
               return sendDefect(client, `Malformed RPC message from a ZeroMQ peer: ${safeString(message)}`)
             }
             if (message._tag === "Request" && message.isNotification !== true) {
-              client.inflight.add(String(message.id))
+              client.inflight.set(String(message.id), message.id)
             } else if (message._tag === "Interrupt") {
               client.inflight.delete(String(message.requestId))
             }
@@ -161,7 +164,7 @@ export const makeProtocolServerWithEndpoints = (
       )
 
       // heartbeats for requests in flight, and the idle timeout that tells a client went away
-      const heartbeatFrames = (client: Client) => [wire.EMPTY, wire.encodeHeartbeat(client.inflight)]
+      const heartbeatFrames = (client: Client) => [wire.EMPTY, wire.encodeHeartbeat(client.inflight.values())]
       yield* Effect.suspend(() => {
         const now = Date.now()
         const clients = Array.from(byId.values())
@@ -195,7 +198,7 @@ export const makeProtocolServerWithEndpoints = (
         end: (_clientId: number) => Effect.void,
         clientIds: Effect.sync(() => clientIds),
         initialMessage: Effect.succeedNone,
-        supportsAck: options.acks ?? true,
+        supportsAck: acks ?? true,
         supportsTransferables: false,
         supportsSpanPropagation: true,
         supportsNotifications: true,

@@ -17,17 +17,20 @@ const textDecoder = new TextDecoder()
 
 export const EMPTY = new Uint8Array(0)
 
+const isRequestId = (u: unknown): u is string | number => typeof u === "string" || typeof u === "number"
+
 /** An encoded RPC message as one frame. */
 export const toBytes = (encoded: Uint8Array | string): Uint8Array =>
   typeof encoded === "string" ? textEncoder.encode(encoded) : encoded
 
-export const encodeHeartbeat = (ids: Iterable<string>): Uint8Array => textEncoder.encode(JSON.stringify(Array.from(ids)))
+export const encodeHeartbeat = (ids: Iterable<string | number>): Uint8Array =>
+  textEncoder.encode(JSON.stringify(Array.from(ids)))
 
-/** The request ids of a heartbeat frame, or `undefined` when it is not one. */
-export const decodeHeartbeat = (frame: Uint8Array): ReadonlyArray<string> | undefined => {
+/** The request ids of a heartbeat frame (as the client made them), or `undefined` when it is not one. */
+export const decodeHeartbeat = (frame: Uint8Array): ReadonlyArray<string | number> | undefined => {
   try {
     const ids: unknown = JSON.parse(textDecoder.decode(frame))
-    return Array.isArray(ids) ? ids.map(String) : undefined
+    return Array.isArray(ids) && ids.every(isRequestId) ? ids : undefined
   } catch {
     return undefined
   }
@@ -42,8 +45,6 @@ export const envelopeKey = (frames: ReadonlyArray<Uint8Array>, count: number): s
   }
   return key
 }
-
-const isRequestId = (u: unknown): u is string | number => typeof u === "string" || typeof u === "number"
 
 const isHeaders = (u: unknown): boolean =>
   Array.isArray(u) &&
