@@ -23,9 +23,9 @@ const PING_TIMEOUT = 2000
 const clientTimings = { pingInterval: 250, pingTimeout: PING_TIMEOUT } as const
 
 /** Starts the server fixture; returns the child and the endpoint it bound. */
-const spawnServer = (mode: "bind" | "connect", endpoint: string) =>
+const spawnServer = (mode: "bind" | "connect", endpoint: string, env: Record<string, string> = {}) =>
   Effect.gen(function*() {
-    const child = yield* spawnNode(fixture("server.ts"), [mode, endpoint])
+    const child = yield* spawnNode(fixture("server.ts"), [mode, endpoint], env)
     const line = yield* child.line((l) => l.startsWith("bound ") || l.startsWith("connected ")).pipe(
       Effect.timeoutOrElse({ duration: "20 seconds", orElse: () => Effect.die(new Error(`server did not start: ${child.stderr()}`)) })
     )
@@ -203,5 +203,21 @@ describe("ZmqRpc across processes", () => {
       }
       // new calls go to the live worker
       expect(yield* client.Pid()).toBe(workerB.child.process.pid)
+    }).pipe(Effect.scoped, Effect.provide(zmq)))
+
+  it.live("streams through a ZmqProxy broker with acks off on both sides", () =>
+    Effect.gen(function*() {
+      const frontend = yield* ZmqSocket.make("ROUTER", { bind: "tcp://127.0.0.1:*", LINGER: 0 })
+      const backend = yield* ZmqSocket.make("DEALER", { bind: "tcp://127.0.0.1:*", LINGER: 0 })
+      yield* ZmqProxy.steerable(frontend, backend)
+      yield* spawnServer("connect", yield* backend.lastEndpoint, { RPC_ACKS: "false" })
+      yield* spawnServer("connect", yield* backend.lastEndpoint, { RPC_ACKS: "false" })
+      const client = yield* makeClient({ connect: yield* frontend.lastEndpoint, client: { ...clientTimings, acks: false } })
+      const sums = yield* Effect.forEach(
+        [1, 2, 3, 4],
+        () => client.Count({ from: 1, to: 2000 }).pipe(Stream.runFold(() => 0, (a, b) => a + b)),
+        { concurrency: "unbounded" }
+      )
+      expect(sums).toEqual([2001000, 2001000, 2001000, 2001000])
     }).pipe(Effect.scoped, Effect.provide(zmq)))
 })

@@ -3,7 +3,7 @@
  * reaching the server handler, span propagation, many calls and many clients, bad options.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Effect, Exit, Fiber, Layer, Stream } from "effect"
+import { Cause, Effect, Exit, Fiber, Layer, Scope, Stream } from "effect"
 import { RpcSerialization } from "effect/rpc"
 import { ZmqRpc } from "@effect-zmq/zmq"
 import { tmpdir } from "node:os"
@@ -99,6 +99,35 @@ describe("ZmqRpc", () => {
         { concurrency: "unbounded" }
       )
       expect(sums).toEqual([5050, 2001000, 12502500])
+    }).pipe(Effect.scoped, Effect.provide(zmq)))
+
+  it.live("several endpoints: calls spread over the servers, streams keep their server, a dead server fails only its calls", () =>
+    Effect.gen(function*() {
+      const probeA = yield* makeProbe
+      const probeB = yield* makeProbe
+      const scopeA = yield* Scope.make()
+      const [a] = yield* startServer({ bind: "tcp://127.0.0.1:*", probe: probeA.layer }).pipe(Scope.provide(scopeA))
+      const [b] = yield* startServer({ bind: "tcp://127.0.0.1:*", probe: probeB.layer })
+      const client = yield* makeClient({ connect: [a!, b!], client: { pingInterval: 250, pingTimeout: 2000 } })
+      // streams with acks on both servers at once: each ack must reach the server of its stream
+      const sums = yield* Effect.forEach(
+        [1, 2, 3, 4],
+        () => client.Count({ from: 1, to: 3000 }).pipe(Stream.runFold(() => 0, (x, y) => x + y)),
+        { concurrency: "unbounded" }
+      )
+      expect(sums).toEqual([4501500, 4501500, 4501500, 4501500])
+      // one hanging call on each server, in turn
+      const onA = yield* client.Hang({ tag: "a" }).pipe(Effect.forkChild)
+      const onB = yield* client.Hang({ tag: "b" }).pipe(Effect.forkChild)
+      yield* Effect.all([probeA.next("started a"), probeB.next("started b")], { concurrency: 2 })
+      yield* Scope.close(scopeA, Exit.void)
+      const exit = yield* Fiber.await(onA).pipe(Effect.timeout("15 seconds"))
+      expect(Exit.isFailure(exit)).toBe(true)
+      expect(onB.pollUnsafe()).toBeUndefined()
+      yield* Fiber.interrupt(onB)
+      yield* probeB.next("interrupted b")
+      // new calls go to b; one sent to a before the client saw a's connection drop fails typed, and the retry goes to b
+      expect(yield* client.Echo({ text: "b is alive" }).pipe(Effect.retry({ times: 1 }))).toBe("b is alive")
     }).pipe(Effect.scoped, Effect.provide(zmq)))
 
   it.live("bad options fail with EINVAL", () =>

@@ -25,7 +25,11 @@ interface Connection {
   lastFrame: number
   /** A ping went out and nothing arrived since. */
   awaiting: boolean
-  healthy: boolean
+  /**
+   * Whether the DEALER has a server: true after a handshake (monitor event) or any message, false after a
+   * `Disconnected` event or a ping timeout, undefined while not known. Calls go to connections that are not false.
+   */
+  connected: boolean | undefined
 }
 
 /** A call in flight: which `RpcClient` made it, on which connection, and when the server last showed it alive. */
@@ -102,6 +106,18 @@ export const makeProtocolClient = (
           Effect.catchCause((cause) => Effect.logDebug("ZmqRpc client receive loop ended", cause)),
           Effect.forkIn(socketScope)
         )
+        // which connections have a server, to send calls to those
+        yield* ZmqSocket.events(socket).pipe(
+          Stream.runForEach((event) =>
+            Effect.sync(() => {
+              if (connection.socket !== socket) return
+              if (event._tag === "HandshakeSucceeded") connection.connected = true
+              else if (event._tag === "Disconnected") connection.connected = false
+            })
+          ),
+          Effect.ignore,
+          Effect.forkIn(socketScope, { startImmediately: true })
+        )
       })
 
     const connections: Array<Connection> = []
@@ -113,7 +129,7 @@ export const makeProtocolClient = (
         parser: serialization.makeUnsafe(),
         lastFrame: Date.now(),
         awaiting: false,
-        healthy: true
+        connected: undefined
       }
       // the first socket is made here, so that bad options or endpoints fail the layer with their ZMQError
       yield* open(connection)
@@ -152,13 +168,39 @@ export const makeProtocolClient = (
         }
       })
 
-      /** Fails every call of every `RpcClient` that had a call on `connection`, with a typed `RpcClientError`. */
+      /** Fails one call as a defect carrying `error`: Effect RPC can fail a single call only with its own schemas. */
+      const encodeDie = Schema.encodeUnknownSync(serialization.codecFor(Schema.Defect()))
+      const failOne = (pending: Pending, error: RpcClientError) =>
+        writeResponse(
+          pending.clientId,
+          RpcMessage.ResponseExitDieEncoded({
+            requestId: RpcMessage.RequestId(pending.requestId),
+            encodedDefect: encodeDie(error)
+          })
+        )
+
+      /**
+       * Fails the calls on `connection`. An `RpcClient` whose calls are all on it gets a typed `RpcClientError`
+       * (Effect RPC's `ClientProtocolError`, which ends every call of that client); one that also has calls on other
+       * connections, which must go on, gets a defect carrying the error for each call on this one.
+       */
       const failConnection = (connection: Connection, error: RpcClientError) =>
-        Effect.forEach(
-          takeClients(connection),
-          (clientId) => writeResponse(clientId, { _tag: "ClientProtocolError", error }),
-          { discard: true }
-        ).pipe(Effect.uninterruptible)
+        Effect.suspend(() => {
+          const failed = new Map<number, Array<Pending>>()
+          for (const [id, pending] of requests) {
+            if (pending.connection !== connection) continue
+            requests.delete(id)
+            const list = failed.get(pending.clientId)
+            if (list === undefined) failed.set(pending.clientId, [pending])
+            else list.push(pending)
+          }
+          const elsewhere = new Set<number>()
+          for (const pending of requests.values()) elsewhere.add(pending.clientId)
+          return Effect.forEach(failed, ([clientId, calls]) =>
+            elsewhere.has(clientId)
+              ? Effect.forEach(calls, (pending) => failOne(pending, error), { discard: true })
+              : writeResponse(clientId, { _tag: "ClientProtocolError", error }), { discard: true })
+        }).pipe(Effect.uninterruptible)
 
       /** Asks the server to stop a call this side no longer knows (a stale stream, a misrouted interrupt). */
       const interruptUnknown = (connection: Connection, requestId: string | number) =>
@@ -185,7 +227,7 @@ export const makeProtocolClient = (
       const onFrames = (connection: Connection, frames: ReadonlyArray<Uint8Array>): Effect.Effect<void> => {
         connection.lastFrame = Date.now()
         connection.awaiting = false
-        connection.healthy = true
+        connection.connected = true
         if (frames.length === 2 && frames[0]!.byteLength === 0) return onHeartbeat(connection, frames[1]!)
         if (frames.length !== 1) return Effect.void
         let responses: ReadonlyArray<RpcMessage.FromServerEncoded>
@@ -228,7 +270,6 @@ export const makeProtocolClient = (
       }
 
       // liveness: a ping per connection each interval; silence for longer than the timeout replaces the socket
-      const encodeDie = Schema.encodeUnknownSync(serialization.codecFor(Schema.Defect()))
       const tick = (connection: Connection): Effect.Effect<void> =>
         Effect.suspend(() => {
           const now = Date.now()
@@ -250,17 +291,12 @@ export const makeProtocolClient = (
           return Effect.andThen(
             Effect.ignore(writeRaw(connection, encodedPing, NOBLOCK)),
             Effect.forEach(orphans, ([, pending]) =>
-              writeResponse(
-                pending.clientId,
-                RpcMessage.ResponseExitDieEncoded({
-                  requestId: RpcMessage.RequestId(pending.requestId),
-                  encodedDefect: encodeDie(
-                    new RpcClientError({
-                      reason: new Socket.SocketReadError({
-                        cause: new Error(`the server no longer knows this call (no heartbeat for ${timeoutMillis} ms)`)
-                      })
-                    })
-                  )
+              failOne(
+                pending,
+                new RpcClientError({
+                  reason: new Socket.SocketReadError({
+                    cause: new Error(`the server no longer knows this call (no heartbeat for ${timeoutMillis} ms)`)
+                  })
                 })
               ), { discard: true })
           )
@@ -268,7 +304,7 @@ export const makeProtocolClient = (
 
       const reconnect = (connection: Connection, reason: string) =>
         Effect.gen(function*() {
-          connection.healthy = false
+          connection.connected = false
           const old = connection.scope
           connection.socket = undefined
           connection.scope = undefined
@@ -297,7 +333,7 @@ export const makeProtocolClient = (
       const choose = (): Connection => {
         for (let i = 0; i < connections.length; i++) {
           const connection = connections[(next + i) % connections.length]!
-          if (connection.healthy) {
+          if (connection.connected !== false) {
             next = (next + i + 1) % connections.length
             return connection
           }
