@@ -78,11 +78,10 @@ export const makeProtocolClient = (
     }
 
     return yield* RpcClient.Protocol.make(Effect.fnUntraced(function*(writeResponse) {
-    const requests = new Map<string, Pending>()
+      const requests = new Map<string, Pending>()
 
-    /** Makes the connection's DEALER in a scope of its own, so that it can be thrown away on its own. */
-    const open = (connection: Connection) =>
-      Effect.gen(function*() {
+      /** Makes the connection's DEALER in a scope of its own, so that it can be thrown away on its own. */
+      const open = Effect.fnUntraced(function*(connection: Connection) {
         const socketScope = yield* Scope.fork(scope)
         const socket = yield* ZmqSocket.make("DEALER", { ...makeOptions, connect: connection.endpoint }).pipe(
           Scope.provide(socketScope),
@@ -120,53 +119,53 @@ export const makeProtocolClient = (
         )
       })
 
-    const connections: Array<Connection> = []
-    for (const endpoint of endpoints) {
-      const connection: Connection = {
-        endpoint,
-        socket: undefined,
-        scope: undefined,
-        parser: serialization.makeUnsafe(),
-        lastFrame: Date.now(),
-        awaiting: false,
-        connected: undefined
-      }
-      // the first socket is made here, so that bad options or endpoints fail the layer with their ZMQError
-      yield* open(connection)
-      connections.push(connection)
-    }
-
-    /** The `RpcClient`s that have calls on `connection`, whose calls are forgotten here. */
-    const takeClients = (connection: Connection): Set<number> => {
-      const clients = new Set<number>()
-      for (const [id, pending] of requests) {
-        if (pending.connection === connection) {
-          clients.add(pending.clientId)
-          requests.delete(id)
+      const connections: Array<Connection> = []
+      for (const endpoint of endpoints) {
+        const connection: Connection = {
+          endpoint,
+          socket: undefined,
+          scope: undefined,
+          parser: serialization.makeUnsafe(),
+          lastFrame: Date.now(),
+          awaiting: false,
+          connected: undefined
         }
+        // the first socket is made here, so that bad options or endpoints fail the layer with their ZMQError
+        yield* open(connection)
+        connections.push(connection)
       }
-      return clients
-    }
 
-    const writeRaw = (connection: Connection, frame: Uint8Array, flags?: number): Effect.Effect<void, ZMQError> =>
-      Effect.suspend(() => {
-        const socket = connection.socket
-        return socket === undefined
-          ? Effect.fail(wire.invalid(operation, `no socket for ${connection.endpoint}`))
-          : socket.send(frame, flags === undefined ? undefined : { flags })
-      })
-
-    const writeError = (cause: unknown) => new RpcClientError({ reason: new Socket.SocketWriteError({ cause }) })
-
-    const encode = (message: RpcMessage.FromClientEncoded): Effect.Effect<Uint8Array | undefined, RpcClientError> =>
-      Effect.suspend(() => {
-        try {
-          const encoded = encoder.encode(message)
-          return Effect.succeed(encoded === undefined ? undefined : wire.toBytes(encoded))
-        } catch (cause) {
-          return Effect.fail(new RpcClientError({ reason: new RpcClientDefect({ message: "Error encoding message", cause }) }))
+      /** The `RpcClient`s that have calls on `connection`, whose calls are forgotten here. */
+      const takeClients = (connection: Connection): Set<number> => {
+        const clients = new Set<number>()
+        for (const [id, pending] of requests) {
+          if (pending.connection === connection) {
+            clients.add(pending.clientId)
+            requests.delete(id)
+          }
         }
-      })
+        return clients
+      }
+
+      const writeRaw = (connection: Connection, frame: Uint8Array, flags?: number): Effect.Effect<void, ZMQError> =>
+        Effect.suspend(() => {
+          const socket = connection.socket
+          return socket === undefined
+            ? Effect.fail(wire.invalid(operation, `no socket for ${connection.endpoint}`))
+            : socket.send(frame, flags === undefined ? undefined : { flags })
+        })
+
+      const writeError = (cause: unknown) => new RpcClientError({ reason: new Socket.SocketWriteError({ cause }) })
+
+      const encode = (message: RpcMessage.FromClientEncoded): Effect.Effect<Uint8Array | undefined, RpcClientError> =>
+        Effect.suspend(() => {
+          try {
+            const encoded = encoder.encode(message)
+            return Effect.succeed(encoded === undefined ? undefined : wire.toBytes(encoded))
+          } catch (cause) {
+            return Effect.fail(new RpcClientError({ reason: new RpcClientDefect({ message: "Error encoding message", cause }) }))
+          }
+        })
 
       /** Fails one call as a defect carrying `error`: Effect RPC can fail a single call only with its own schemas. */
       const encodeDie = Schema.encodeUnknownSync(serialization.codecFor(Schema.Defect()))
@@ -302,24 +301,23 @@ export const makeProtocolClient = (
           )
         })
 
-      const reconnect = (connection: Connection, reason: string) =>
-        Effect.gen(function*() {
-          connection.connected = false
-          const old = connection.scope
-          connection.socket = undefined
-          connection.scope = undefined
-          yield* failConnection(
-            connection,
-            new RpcClientError({ reason: new Socket.SocketReadError({ cause: new Error(reason) }) })
-          )
-          if (old !== undefined) yield* Scope.close(old, Exit.void)
-          // a new socket: whatever the old one still queued for a dead server is dropped with it
-          yield* open(connection).pipe(
-            Effect.catch((error) => Effect.logWarning(`ZmqRpc client could not reopen ${connection.endpoint}`, error))
-          )
-          connection.lastFrame = Date.now()
-          connection.awaiting = false
-        })
+      const reconnect = Effect.fnUntraced(function*(connection: Connection, reason: string) {
+        connection.connected = false
+        const old = connection.scope
+        connection.socket = undefined
+        connection.scope = undefined
+        yield* failConnection(
+          connection,
+          new RpcClientError({ reason: new Socket.SocketReadError({ cause: new Error(reason) }) })
+        )
+        if (old !== undefined) yield* Scope.close(old, Exit.void)
+        // a new socket: whatever the old one still queued for a dead server is dropped with it
+        yield* open(connection).pipe(
+          Effect.catch((error) => Effect.logWarning(`ZmqRpc client could not reopen ${connection.endpoint}`, error))
+        )
+        connection.lastFrame = Date.now()
+        connection.awaiting = false
+      })
 
       for (const connection of connections) {
         yield* tick(connection).pipe(
@@ -349,8 +347,10 @@ export const makeProtocolClient = (
         send: (clientId: number, request: RpcMessage.FromClientEncoded): Effect.Effect<void, RpcClientError> => {
           switch (request._tag) {
             case "Request": {
-              const id = String(request.id)
               const connection = choose()
+              // a notification gets no reply: nothing to track
+              if (request.isNotification === true) return write(connection, request)
+              const id = String(request.id)
               requests.set(id, { requestId: request.id, clientId, connection, lastSeen: Date.now() })
               return Effect.onError(write(connection, request), () => Effect.sync(() => requests.delete(id)))
             }
@@ -376,5 +376,4 @@ export const makeProtocolClient = (
         codecFor: serialization.codecFor
       }
     }))
-
   })
