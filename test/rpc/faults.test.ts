@@ -85,6 +85,23 @@ describe("ZmqRpc across processes", () => {
       }).pipe(Effect.scoped, Effect.provide(zmq)))
   }
 
+  it.live("a server restarted within the ping timeout: the calls it no longer knows fail, new calls work", () =>
+    Effect.gen(function*() {
+      const first = yield* spawnServer("bind", ipcEndpoint())
+      // a ping timeout far longer than the restart: the connection never looks dead, only the heartbeats tell
+      const client = yield* makeClient({ connect: first.endpoint, client: { pingInterval: 250, pingTimeout: 6000 } })
+      const hang = yield* client.Hang({ tag: "old" }).pipe(Effect.forkChild)
+      yield* first.child.line((l) => l === "started old").pipe(within("15 seconds", "started"))
+      yield* first.child.kill("SIGKILL")
+      const second = yield* spawnServer("bind", first.endpoint)
+      expect(yield* client.Pid().pipe(within("15 seconds", "call to the new server"))).toBe(second.child.process.pid)
+      const exit = yield* Fiber.await(hang).pipe(within("20 seconds", "the orphaned call"))
+      expect(Exit.isFailure(exit) && Cause.hasDies(exit.cause)).toBe(true)
+      // the defect went through the serialization's Defect schema: an Error that tells what happened
+      const defect = Exit.isFailure(exit) ? Cause.squash(exit.cause) : undefined
+      expect(String(defect)).toContain("no longer knows this call")
+    }).pipe(Effect.scoped, Effect.provide(zmq)))
+
   it.live("client killed with SIGKILL mid-stream: the server's handler is interrupted", () =>
     Effect.gen(function*() {
       const probe = yield* makeProbe

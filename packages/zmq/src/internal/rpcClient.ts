@@ -169,12 +169,12 @@ export const makeProtocolClient = (
 
       /** Fails one call as a defect carrying `error`: Effect RPC can fail a single call only with its own schemas. */
       const encodeDie = Schema.encodeUnknownSync(serialization.codecFor(Schema.Defect()))
-      const failOne = (pending: Pending, error: RpcClientError) =>
+      const failOne = (pending: Pending, message: string) =>
         writeResponse(
           pending.clientId,
           RpcMessage.ResponseExitDieEncoded({
             requestId: RpcMessage.RequestId(pending.requestId),
-            encodedDefect: encodeDie(error)
+            encodedDefect: encodeDie(new RpcClientError({ reason: new RpcClientDefect({ message, cause: undefined }) }))
           })
         )
 
@@ -183,7 +183,7 @@ export const makeProtocolClient = (
        * (Effect RPC's `ClientProtocolError`, which ends every call of that client); one that also has calls on other
        * connections, which must go on, gets a defect carrying the error for each call on this one.
        */
-      const failConnection = (connection: Connection, error: RpcClientError) =>
+      const failConnection = (connection: Connection, reason: string, error: RpcClientError) =>
         Effect.suspend(() => {
           const failed = new Map<number, Array<Pending>>()
           for (const [id, pending] of requests) {
@@ -197,7 +197,7 @@ export const makeProtocolClient = (
           for (const pending of requests.values()) elsewhere.add(pending.clientId)
           return Effect.forEach(failed, ([clientId, calls]) =>
             elsewhere.has(clientId)
-              ? Effect.forEach(calls, (pending) => failOne(pending, error), { discard: true })
+              ? Effect.forEach(calls, (pending) => failOne(pending, reason), { discard: true })
               : writeResponse(clientId, { _tag: "ClientProtocolError", error }), { discard: true })
         }).pipe(Effect.uninterruptible)
 
@@ -236,6 +236,7 @@ export const makeProtocolClient = (
           connection.parser = serialization.makeUnsafe()
           return failConnection(
             connection,
+            "Error decoding message",
             new RpcClientError({ reason: new RpcClientDefect({ message: "Error decoding message", cause }) })
           )
         }
@@ -292,11 +293,7 @@ export const makeProtocolClient = (
             Effect.forEach(orphans, ([, pending]) =>
               failOne(
                 pending,
-                new RpcClientError({
-                  reason: new Socket.SocketReadError({
-                    cause: new Error(`the server no longer knows this call (no heartbeat for ${timeoutMillis} ms)`)
-                  })
-                })
+                `the server at ${connection.endpoint} no longer knows this call (not in its heartbeats for ${timeoutMillis} ms)`
               ), { discard: true })
           )
         })
@@ -308,6 +305,7 @@ export const makeProtocolClient = (
         connection.scope = undefined
         yield* failConnection(
           connection,
+          reason,
           new RpcClientError({ reason: new Socket.SocketReadError({ cause: new Error(reason) }) })
         )
         if (old !== undefined) yield* Scope.close(old, Exit.void)
