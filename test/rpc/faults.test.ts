@@ -2,7 +2,8 @@
  * Effect RPC over ZeroMQ across processes, and under faults: calls to a server in another process over tcp and ipc,
  * a client interrupt reaching a handler in another process, a server killed with SIGKILL mid-stream (the client
  * fails typed within its ping timeout, then recovers when a server is back), a client killed mid-stream (its
- * handler is interrupted), CURVE with a wrong server key, malformed messages from a raw ZeroMQ peer, and several
+ * handler is interrupted), a stopped client (the idle timeout), a server restarted within the ping timeout (the
+ * heartbeats), CURVE with a wrong server key, malformed messages from a raw ZeroMQ peer, and several
  * servers behind a ZmqProxy broker with one of them killed mid-call.
  */
 import { describe, expect, it } from "@effect/vitest"
@@ -115,6 +116,23 @@ describe("ZmqRpc across processes", () => {
       yield* client.line((l) => l === "streaming").pipe(within("15 seconds", "client streaming"))
       yield* client.kill("SIGKILL")
       yield* probe.next("interrupted k")
+    }).pipe(Effect.scoped, Effect.provide(zmq)))
+
+  it.live("a client that stops (SIGSTOP: its connection stays open, its pings stop) times out; its handler is interrupted", () =>
+    Effect.gen(function*() {
+      const probe = yield* makeProbe
+      const [bound] = yield* startServer({
+        bind: "tcp://127.0.0.1:*",
+        probe: probe.layer,
+        server: { heartbeatInterval: 250, clientTimeout: 3000 }
+      })
+      const client = yield* spawnNode(fixture("client.ts"), [bound!, "stopped"])
+      yield* probe.next("started stopped")
+      yield* client.line((l) => l === "streaming").pipe(within("15 seconds", "client streaming"))
+      client.process.kill("SIGSTOP")
+      // nothing fails on the server's side (heartbeats land in the kernel's buffers): only the idle timeout tells
+      yield* probe.next("interrupted stopped")
+      client.process.kill("SIGCONT")
     }).pipe(Effect.scoped, Effect.provide(zmq)))
 
   it.live("CURVE: a client with the wrong server key never connects; the right key works", () =>
