@@ -3,7 +3,7 @@
  * reaching the server handler, span propagation, many calls and many clients, bad options.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Effect, Exit, Fiber, Layer, Scope, Stream } from "effect"
+import { Cause, Deferred, Effect, Exit, Fiber, Layer, Scope, Stream } from "effect"
 import { RpcSerialization } from "effect/rpc"
 import { ZmqRpc } from "@effect-zmq/zmq"
 import { tmpdir } from "node:os"
@@ -128,6 +128,26 @@ describe("ZmqRpc", () => {
       yield* probeB.next("interrupted b")
       // new calls go to b; one sent to a before the client saw a's connection drop fails typed, and the retry goes to b
       expect(yield* client.Echo({ text: "b is alive" }).pipe(Effect.retry({ times: 1 }))).toBe("b is alive")
+    }).pipe(Effect.scoped, Effect.provide(zmq)))
+
+  it.live("backpressure: a stream whose consumer stops pulling stops producing on the server", () =>
+    Effect.gen(function*() {
+      const [bound] = yield* startServer({ bind: "tcp://127.0.0.1:*" })
+      const client = yield* makeClient({ connect: bound! })
+      const first = yield* Deferred.make<void>()
+      const held = yield* client.Ticks().pipe(
+        Stream.tap(() => Effect.andThen(Deferred.succeed(first, undefined), Effect.never)),
+        Stream.runDrain,
+        Effect.forkChild
+      )
+      yield* Deferred.await(first)
+      // 100 round trips on the same connection (which a held stream must not block): the server produced only
+      // what the client's stream buffer (16 elements) and the chunk in flight hold, not thousands
+      let produced = 0
+      for (let i = 0; i < 100; i++) produced = yield* client.Produced()
+      expect(produced).toBeGreaterThan(0)
+      expect(produced).toBeLessThan(64)
+      yield* Fiber.interrupt(held)
     }).pipe(Effect.scoped, Effect.provide(zmq)))
 
   it.live("bad options fail with EINVAL", () =>

@@ -16,6 +16,8 @@ export class Service extends RpcGroup.make(
   Rpc.make("Forever", { payload: { tag: Schema.String }, success: Schema.Number, stream: true }),
   Rpc.make("Hang", { payload: { tag: Schema.String } }),
   Rpc.make("Pid", { success: Schema.Number }),
+  Rpc.make("Ticks", { success: Schema.Number, stream: true }),
+  Rpc.make("Produced", { success: Schema.Number }),
   Rpc.make("Span", {
     success: Schema.Struct({ traceId: Schema.String, parentSpanId: Schema.optional(Schema.String) })
   })
@@ -31,6 +33,8 @@ export const ProbeNoop = Layer.succeed(Probe)({ started: () => Effect.void, inte
 
 export const ServiceLive = Service.toLayer(Effect.gen(function*() {
   const probe = yield* Probe
+  // how many elements the Ticks streams have produced, to see backpressure at work
+  let produced = 0
   return {
     Echo: ({ text }) => Effect.succeed(text),
     Fail: ({ reason }) => Effect.fail(new Boom({ reason })),
@@ -43,6 +47,8 @@ export const ServiceLive = Service.toLayer(Effect.gen(function*() {
       ),
     Hang: ({ tag }) => Effect.andThen(probe.started(tag), Effect.never).pipe(Effect.onInterrupt(() => probe.interrupted(tag))),
     Pid: () => Effect.sync(() => process.pid),
+    Ticks: () => Stream.fromEffect(Effect.sync(() => ++produced)).pipe(Stream.forever),
+    Produced: () => Effect.sync(() => produced),
     Span: () =>
       Effect.map(Effect.currentSpan, (span) => ({
         traceId: span.traceId,

@@ -2,6 +2,7 @@ import type { ZMQError } from "@effect-zmq/core/ZMQError"
 import { isZMQError } from "@effect-zmq/core/ZMQError"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Queue from "effect/Queue"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
@@ -39,7 +40,16 @@ interface Pending {
   readonly clientId: number
   readonly connection: Connection
   lastSeen: number
+  /**
+   * A stream's responses, in order, delivered by a fiber of their own: the `RpcClient` takes a chunk only when its
+   * consumer has room, and a consumer that stops pulling must not stop the connection's receive loop (and with it
+   * every other call, and the pongs).
+   */
+  mailbox: Queue.Queue<RpcMessage.FromServerEncoded> | undefined
 }
+
+/** Chunks a stream may have waiting for its consumer before the receive loop waits too (only without acks). */
+const MAILBOX_SIZE = 64
 
 const NOBLOCK = 1
 
@@ -135,16 +145,39 @@ export const makeProtocolClient = (
         connections.push(connection)
       }
 
+      /** Forgets a call: what its stream still had waiting for its consumer is dropped. */
+      const forget = (id: string, pending: Pending) => {
+        requests.delete(id)
+        if (pending.mailbox !== undefined) Queue.shutdownUnsafe(pending.mailbox)
+      }
+
       /** The `RpcClient`s that have calls on `connection`, whose calls are forgotten here. */
       const takeClients = (connection: Connection): Set<number> => {
         const clients = new Set<number>()
         for (const [id, pending] of requests) {
           if (pending.connection === connection) {
             clients.add(pending.clientId)
-            requests.delete(id)
+            forget(id, pending)
           }
         }
         return clients
+      }
+
+      /** Hands a response of a call to its `RpcClient`: a stream's through its mailbox, so in order. */
+      const deliver = (pending: Pending, response: RpcMessage.FromServerEncoded): Effect.Effect<void> => {
+        if (pending.mailbox !== undefined) return Effect.asVoid(Queue.offer(pending.mailbox, response))
+        if (response._tag !== "Chunk") return writeResponse(pending.clientId, response)
+        return Effect.flatMap(Queue.bounded<RpcMessage.FromServerEncoded>(MAILBOX_SIZE), (mailbox) => {
+          pending.mailbox = mailbox
+          const drain: Effect.Effect<void> = Effect.flatMap(Queue.take(mailbox), (next) =>
+            next._tag === "Exit"
+              ? writeResponse(pending.clientId, next)
+              : Effect.andThen(writeResponse(pending.clientId, next), drain))
+          return Effect.andThen(
+            Effect.forkIn(Effect.ignore(drain), scope),
+            Queue.offer(mailbox, response)
+          )
+        })
       }
 
       const writeRaw = (connection: Connection, frame: Uint8Array, flags?: number): Effect.Effect<void, ZMQError> =>
@@ -170,8 +203,8 @@ export const makeProtocolClient = (
       /** Fails one call as a defect carrying `error`: Effect RPC can fail a single call only with its own schemas. */
       const encodeDie = Schema.encodeUnknownSync(serialization.codecFor(Schema.Defect()))
       const failOne = (pending: Pending, message: string) =>
-        writeResponse(
-          pending.clientId,
+        deliver(
+          pending,
           RpcMessage.ResponseExitDieEncoded({
             requestId: RpcMessage.RequestId(pending.requestId),
             encodedDefect: encodeDie(new RpcClientError({ reason: new RpcClientDefect({ message, cause: undefined }) }))
@@ -198,7 +231,10 @@ export const makeProtocolClient = (
           return Effect.forEach(failed, ([clientId, calls]) =>
             elsewhere.has(clientId)
               ? Effect.forEach(calls, (pending) => failOne(pending, reason), { discard: true })
-              : writeResponse(clientId, { _tag: "ClientProtocolError", error }), { discard: true })
+              : Effect.suspend(() => {
+                for (const pending of calls) if (pending.mailbox !== undefined) Queue.shutdownUnsafe(pending.mailbox)
+                return writeResponse(clientId, { _tag: "ClientProtocolError", error })
+              }), { discard: true })
         }).pipe(Effect.uninterruptible)
 
       /** Asks the server to stop a call this side no longer knows (a stale stream, a misrouted interrupt). */
@@ -258,7 +294,7 @@ export const makeProtocolClient = (
           }
           pending.lastSeen = Date.now()
           if (response._tag === "Exit") requests.delete(String(requestId))
-          return writeResponse(pending.clientId, response)
+          return deliver(pending, response)
         }
         if (response._tag === "Defect") {
           // a defect ends every call of the clients on this connection
@@ -349,7 +385,7 @@ export const makeProtocolClient = (
               // a notification gets no reply: nothing to track
               if (request.isNotification === true) return write(connection, request)
               const id = String(request.id)
-              requests.set(id, { requestId: request.id, clientId, connection, lastSeen: Date.now() })
+              requests.set(id, { requestId: request.id, clientId, connection, lastSeen: Date.now(), mailbox: undefined })
               return Effect.onError(write(connection, request), () => Effect.sync(() => requests.delete(id)))
             }
             case "Ack": {
@@ -359,7 +395,7 @@ export const makeProtocolClient = (
             case "Interrupt": {
               const pending = requests.get(String(request.requestId))
               if (pending === undefined) return Effect.void
-              requests.delete(String(request.requestId))
+              forget(String(request.requestId), pending)
               // sent from the protocol's scope: an interrupted caller must not wait for a busy or absent server
               return Effect.asVoid(Effect.forkIn(Effect.ignore(write(pending.connection, request)), scope))
             }
