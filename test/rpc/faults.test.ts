@@ -6,18 +6,15 @@
  * heartbeats), CURVE with a wrong server key, malformed messages from a raw ZeroMQ peer, and several
  * servers behind a ZmqProxy broker with one of them killed mid-call.
  */
-import { describe, expect, it } from "@effect/vitest"
+import { afterAll, describe, expect, it } from "@effect/vitest"
 import { Cause, Deferred, Effect, Exit, Fiber, Option, Stream } from "effect"
 import { RpcClientError } from "effect/rpc/RpcClientError"
 import { ZmqContext, ZmqProxy, ZmqSocket } from "@effect-zmq/zmq"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { fixture as reliabilityFixture, noUnhandledRejections, spawnNode } from "../reliability/harness.ts"
 import { Boom } from "./service.ts"
-import { makeClient, makeProbe, startServer, zmq } from "./util.ts"
+import { ipcEndpoint, removeIpcFiles, makeClient, makeProbe, startServer, zmq } from "./util.ts"
 
 const fixture = (name: string) => reliabilityFixture(`../../rpc/fixtures/${name}`)
-const ipcEndpoint = () => `ipc://${join(tmpdir(), `effect-zmq-rpc-${process.pid}-${Math.random().toString(36).slice(2)}.sock`)}`
 
 /** Client timings of these tests: a ping every 250 ms, a server silent for 2 s is dead. */
 const PING_TIMEOUT = 2000
@@ -38,6 +35,8 @@ const within = (duration: `${number} seconds`, what: string) =>
     Effect.timeoutOrElse(self, { duration, orElse: () => Effect.die(new Error(`timed out: ${what}`)) })
 
 describe("ZmqRpc across processes", () => {
+  afterAll(removeIpcFiles)
+
   for (const transport of ["tcp", "ipc"] as const) {
     it.live(`every call kind, and a client interrupt stopping the handler, over ${transport}`, () =>
       Effect.gen(function*() {

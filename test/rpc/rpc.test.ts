@@ -2,16 +2,13 @@
  * Effect RPC over ZeroMQ in one process: every call kind over tcp and ipc and with each serialization, interruption
  * reaching the server handler, span propagation, many calls and many clients, bad options.
  */
-import { describe, expect, it } from "@effect/vitest"
+import { afterAll, describe, expect, it } from "@effect/vitest"
 import { Cause, Deferred, Effect, Exit, Fiber, Layer, Scope, Stream } from "effect"
 import { RpcSerialization } from "effect/rpc"
 import { ZmqRpc } from "@effect-zmq/zmq"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { Boom } from "./service.ts"
-import { makeClient, makeProbe, serializations, startServer, zmq } from "./util.ts"
+import { ipcEndpoint, removeIpcFiles, makeClient, makeProbe, serializations, startServer, zmq } from "./util.ts"
 
-const ipcEndpoint = () => `ipc://${join(tmpdir(), `effect-zmq-rpc-${process.pid}-${Math.random().toString(36).slice(2)}.sock`)}`
 
 const transports = {
   tcp: () => "tcp://127.0.0.1:*",
@@ -19,6 +16,8 @@ const transports = {
 } as const
 
 describe("ZmqRpc", () => {
+  afterAll(removeIpcFiles)
+
   for (const [transport, endpoint] of Object.entries(transports)) {
     for (const serialization of Object.keys(serializations) as Array<keyof typeof serializations>) {
       it.live(`every call kind over ${transport} with ${serialization}`, () =>

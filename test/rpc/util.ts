@@ -1,3 +1,6 @@
+import { rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { Effect, Layer, Queue } from "effect"
 import { RpcClient, RpcSerialization, RpcServer } from "effect/rpc"
 import { ZmqRpc } from "@effect-zmq/zmq"
@@ -54,3 +57,16 @@ export const makeClient = (options: {
   }).pipe(Effect.provide(serializations[options.serialization ?? "json"]))
 
 export const zmq = NodeZmq.layer()
+
+/** A fresh ipc endpoint in the temporary directory; `removeIpcFiles` (in `afterAll`) removes what is left. */
+const ipcFiles = new Set<string>()
+/** Removes the files of the ipc endpoints made so far (a server killed with SIGKILL leaves its file behind). */
+export const removeIpcFiles = () => {
+  for (const file of ipcFiles) rmSync(file, { force: true })
+  ipcFiles.clear()
+}
+export const ipcEndpoint = () => {
+  const file = join(tmpdir(), `effect-zmq-rpc-${process.pid}-${Math.random().toString(36).slice(2)}.sock`)
+  ipcFiles.add(file)
+  return `ipc://${file}`
+}
