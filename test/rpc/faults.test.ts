@@ -139,10 +139,11 @@ describe("ZmqRpc across processes", () => {
       const server = yield* ZmqContext.curveKeyPair
       const impostor = yield* ZmqContext.curveKeyPair
       const clientKeys = yield* ZmqContext.curveKeyPair
-      const [bound] = yield* startServer({
+      const started = yield* startServer({
         bind: "tcp://127.0.0.1:*",
         server: { CURVE_SERVER: true, CURVE_SECRETKEY: server.secretKey }
       })
+      const bound = started[0]
       const curve = (serverKey: string) => ({
         ...clientTimings,
         CURVE_SERVERKEY: serverKey,
@@ -152,6 +153,8 @@ describe("ZmqRpc across processes", () => {
       const wrong = yield* makeClient({ connect: bound!, client: curve(impostor.publicKey) })
       const failed = yield* wrong.Echo({ text: "let me in" }).pipe(Effect.flip, within("15 seconds", "wrong key"))
       expect(failed).toBeInstanceOf(RpcClientError)
+      // in all that time (its request, pings every 250 ms) not one message reached the server
+      expect((yield* started.protocol.clientIds).size).toBe(0)
       const right = yield* makeClient({ connect: bound!, client: curve(server.publicKey) })
       expect(yield* right.Echo({ text: "secret" })).toBe("secret")
     }).pipe(Effect.scoped, Effect.provide(zmq)))

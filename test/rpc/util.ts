@@ -27,7 +27,10 @@ export const makeProbe = Effect.gen(function*() {
   return { layer, next }
 })
 
-/** Runs the test service on a ROUTER bound at `bind` (in the current scope); returns the bound endpoints. */
+/**
+ * Runs the test service on a ROUTER bound at `bind` (in the current scope); returns the bound endpoints (and, as
+ * `protocol`, the server protocol, to look at its `clientIds`).
+ */
 export const startServer = (options: {
   readonly bind: string | ReadonlyArray<string>
   readonly serialization?: keyof typeof serializations
@@ -42,7 +45,7 @@ export const startServer = (options: {
       Effect.provide(options.probe ?? Layer.succeed(Probe)({ started: () => Effect.void, interrupted: () => Effect.void })),
       Effect.forkScoped
     )
-    return endpoints
+    return Object.assign([...endpoints], { protocol })
   }).pipe(Effect.provide(serializations[options.serialization ?? "json"]))
 
 /** A client of the test service over a DEALER connected to `connect` (scoped). */
