@@ -242,13 +242,13 @@ describe("ZmqRpc across processes", () => {
       expect(yield* client.Pid()).toBe(workerB.child.process.pid)
     }).pipe(Effect.scoped, Effect.provide(zmq)))
 
-  it.live("streams through a ZmqProxy broker with acks off on both sides", () =>
+  it.live("streams through a ZmqProxy broker with acks off on both sides; cut streams are stopped on their worker", () =>
     Effect.gen(function*() {
       const frontend = yield* ZmqSocket.make("ROUTER", { bind: "tcp://127.0.0.1:*", LINGER: 0 })
       const backend = yield* ZmqSocket.make("DEALER", { bind: "tcp://127.0.0.1:*", LINGER: 0 })
       yield* ZmqProxy.steerable(frontend, backend)
-      yield* spawnServer("connect", yield* backend.lastEndpoint, { RPC_ACKS: "false" })
-      yield* spawnServer("connect", yield* backend.lastEndpoint, { RPC_ACKS: "false" })
+      const workerA = yield* spawnServer("connect", yield* backend.lastEndpoint, { RPC_ACKS: "false" })
+      const workerB = yield* spawnServer("connect", yield* backend.lastEndpoint, { RPC_ACKS: "false" })
       const client = yield* makeClient({ connect: yield* frontend.lastEndpoint, client: { ...clientTimings, acks: false } })
       const sums = yield* Effect.forEach(
         [1, 2, 3, 4],
@@ -256,5 +256,15 @@ describe("ZmqRpc across processes", () => {
         { concurrency: "unbounded" }
       )
       expect(sums).toEqual([2001000, 2001000, 2001000, 2001000])
+      // an endless stream cut short: the client's interrupt may reach the other worker, but the chunks that keep
+      // coming for a call the client forgot are answered with interrupts until the right worker stops
+      for (const tag of ["c0", "c1", "c2", "c3"]) {
+        const head = yield* client.Forever({ tag }).pipe(Stream.take(3), Stream.runCollect)
+        expect(head).toEqual([0, 1, 2])
+        yield* Effect.raceFirst(
+          workerA.child.line((l) => l === `interrupted ${tag}`),
+          workerB.child.line((l) => l === `interrupted ${tag}`)
+        ).pipe(within("15 seconds", `interrupted ${tag}`))
+      }
     }).pipe(Effect.scoped, Effect.provide(zmq)))
 })

@@ -236,12 +236,26 @@ export const makeProtocolClient: (
             }), { discard: true })
       }).pipe(Effect.uninterruptible)
 
-    /** Asks the server to stop a call this side no longer knows (a stale stream, a misrouted interrupt). */
+    /**
+     * Asks the server to stop a call this side no longer knows (a stale stream, a misrouted interrupt), at most once
+     * per ping interval for each call: a server streaming without acks must not get an interrupt per chunk.
+     */
+    const interrupted = new Map<string, number>()
     const interruptUnknown = (connection: Connection, requestId: string | number) =>
-      encode({ _tag: "Interrupt", requestId }).pipe(
-        Effect.flatMap((frame) => frame === undefined ? Effect.void : writeRaw(connection, frame, NOBLOCK)),
-        Effect.ignore
-      )
+      Effect.suspend(() => {
+        const now = Date.now()
+        const key = String(requestId)
+        const last = interrupted.get(key)
+        if (last !== undefined && now - last < intervalMillis) return Effect.void
+        interrupted.set(key, now)
+        if (interrupted.size > 10_000) {
+          for (const [id, at] of interrupted) if (now - at >= intervalMillis) interrupted.delete(id)
+        }
+        return encode({ _tag: "Interrupt", requestId }).pipe(
+          Effect.flatMap((frame) => frame === undefined ? Effect.void : writeRaw(connection, frame, NOBLOCK)),
+          Effect.ignore
+        )
+      })
 
     const onHeartbeat = (connection: Connection, frame: Uint8Array): Effect.Effect<void> => {
       const ids = wire.decodeHeartbeat(frame)
