@@ -119,7 +119,11 @@ export const makeProtocolClient: (
         Stream.runForEach((event) =>
           Effect.sync(() => {
             if (connection.socket !== socket) return
-            if (event._tag === "HandshakeSucceeded") connection.connected = true
+            if (event._tag === "HandshakeSucceeded") {
+              // a new connection is a sign of life: its server gets a whole ping timeout to answer
+              connection.connected = true
+              connection.lastFrame = Date.now()
+            }
             else if (event._tag === "Disconnected") connection.connected = false
           })
         ),
