@@ -92,7 +92,7 @@ describe("ZmqRpc across processes", () => {
     Effect.gen(function*() {
       const first = yield* spawnServer("bind", ipcEndpoint())
       // a ping timeout far longer than the restart: the connection never looks dead, only the heartbeats tell
-      const client = yield* makeClient({ connect: first.endpoint, client: { pingInterval: 250, pingTimeout: 6000 } })
+      const client = yield* makeClient({ connect: first.endpoint, client: { pingInterval: 250, pingTimeout: 8000 } })
       const hang = yield* client.Hang({ tag: "old" }).pipe(Effect.forkChild)
       yield* first.child.line((l) => l === "started old").pipe(within("15 seconds", "started"))
       yield* first.child.kill("SIGKILL")
