@@ -88,6 +88,22 @@ describe("ZmqRpc across processes", () => {
       }).pipe(Effect.scoped, Effect.provide(zmq)))
   }
 
+  it.live("1,000 concurrent calls from 10 clients to a server in another process, each run and answered once", () =>
+    Effect.gen(function*() {
+      const server = yield* spawnServer("bind", "tcp://127.0.0.1:*")
+      const clients = yield* Effect.forEach(
+        Array.from({ length: 10 }, (_, i) => i),
+        () => makeClient({ connect: server.endpoint, client: clientTimings })
+      )
+      const answers = yield* Effect.forEach(
+        Array.from({ length: 1000 }, (_, i) => i),
+        (i) => clients[i % 10]!.Echo({ text: `call ${i}` }),
+        { concurrency: "unbounded" }
+      ).pipe(within("30 seconds", "1,000 calls"))
+      expect(answers).toEqual(Array.from({ length: 1000 }, (_, i) => `call ${i}`))
+      expect(yield* clients[3]!.Echoes()).toBe(1000)
+    }).pipe(Effect.scoped, Effect.provide(zmq)))
+
   it.live("a server restarted within the ping timeout: the calls it no longer knows fail, new calls work", () =>
     Effect.gen(function*() {
       const first = yield* spawnServer("bind", ipcEndpoint())

@@ -86,6 +86,8 @@ describe("ZmqRpc", () => {
         { concurrency: "unbounded" }
       )
       expect(answers).toEqual(Array.from({ length: 1000 }, (_, i) => `call ${i}`))
+      // and the server ran each exactly once
+      expect(yield* clients[0]!.Echoes()).toBe(1000)
     }).pipe(Effect.scoped, Effect.provide(zmq)))
 
   it.live("concurrent streams on one client with backpressure", () =>

@@ -18,6 +18,7 @@ export class Service extends RpcGroup.make(
   Rpc.make("Pid", { success: Schema.Number }),
   Rpc.make("Ticks", { success: Schema.Number, stream: true }),
   Rpc.make("Produced", { success: Schema.Number }),
+  Rpc.make("Echoes", { success: Schema.Number }),
   Rpc.make("Span", {
     success: Schema.Struct({ traceId: Schema.String, parentSpanId: Schema.optional(Schema.String) })
   })
@@ -35,8 +36,11 @@ export const ServiceLive = Service.toLayer(Effect.gen(function*() {
   const probe = yield* Probe
   // how many elements the Ticks streams have produced, to see backpressure at work
   let produced = 0
+  // how many Echo calls this server ran, to see that every call ran exactly once
+  let echoes = 0
   return {
-    Echo: ({ text }) => Effect.succeed(text),
+    Echo: ({ text }) => Effect.sync(() => (echoes++, text)),
+    Echoes: () => Effect.sync(() => echoes),
     Fail: ({ reason }) => Effect.fail(new Boom({ reason })),
     Die: ({ message }) => Effect.die(new Error(message)),
     Count: ({ from, to }) => Stream.range(from, to),
