@@ -11,7 +11,8 @@
  *
  * Liveness: the client pings each server every `pingInterval`; a server silent for `pingTimeout` fails the calls
  * in flight with a typed `RpcClientError` and its DEALER is replaced by a new one (nothing queued for the dead
- * server is replayed). A client silent for `clientTimeout` (or a send that finds its peer gone) is a disconnect for
+ * server is replayed); a call that a live server no longer names in its heartbeats (it was restarted, or it is a
+ * worker behind a broker that died) fails on its own, as a defect that says so. A client silent for `clientTimeout` (or a send that finds its peer gone) is a disconnect for
  * the server: its handlers are interrupted. libzmq 4.3.5 has `ZMQ_ROUTER_NOTIFY` only as a draft, so this is done
  * with pings and idle timeouts, not with connection events.
  *
