@@ -12,6 +12,7 @@ import { median, summariseLatency } from "./Measure.ts"
 import * as Peers from "./Peers.ts"
 import type { IdleResult, MemoryResult } from "./probe.ts"
 import * as Raw from "./Raw.ts"
+import * as RpcBench from "./Rpc.ts"
 import {
   BEFORE_RECV,
   BEFORE_SINK_STREAM,
@@ -267,6 +268,8 @@ const main = async () => {
   writeFileSync(join(resultsDir, `${prefix}latest.json`), `${JSON.stringify(results, null, 2)}\n`)
   writeFileSync(join(resultsDir, `${prefix}throughput.svg`), chart(results))
   console.log(`\nwrote ${files.json}\n      ${files.svg}\n      ${files.text}`)
+  // Effect RPC over ZeroMQ against Effect's own socket protocol (bench/src/Rpc.ts); its own table and results file
+  await RpcBench.main(config.name, resultsDir)
 }
 
 main().catch((error) => {

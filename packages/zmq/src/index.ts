@@ -58,3 +58,10 @@ export * as ZmqTelemetry from "./ZmqTelemetry.ts"
  * @since 0.1.0
  */
 export * as ZmqConfig from "./ZmqConfig.ts"
+
+/**
+ * Effect RPC over ZeroMQ: `RpcClient.Protocol` over DEALER, `RpcServer.Protocol` over ROUTER.
+ *
+ * @since 0.1.0
+ */
+export * as ZmqRpc from "./ZmqRpc.ts"
