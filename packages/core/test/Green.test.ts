@@ -1065,3 +1065,37 @@ describe("Green.retry (combinator)", () => {
       expect(other.code).toBe("EFSM")
     }))
 })
+
+describe("Green engine: edges consumed by failed attempts", () => {
+  it.live("a NOBLOCK send that fails EAGAIN still wakes a receiver whose fd edge it may have consumed", () =>
+    Effect.gen(function*() {
+      const fake = makeFake()
+      const engine = yield* fake.engine
+      const receiver = yield* Effect.forkChild(engine.recvMessage(false))
+      yield* settle
+      expect(engine.stats().receivers).toBe(1)
+      fake.state.writable = false
+      // the message arrives, but its fd signal is taken by the send's attempt (libzmq processed the command there)
+      fake.push(["arrived"])
+      const refused = yield* Effect.flip(engine.send([new TextEncoder().encode("x")], true))
+      expect(refused.code).toBe("EAGAIN")
+      const got = yield* Fiber.join(receiver).pipe(Effect.timeout("2 seconds"))
+      expect(text(got)).toEqual(["arrived"])
+    }))
+
+  it.live("a blocking send that meets EAGAIN wakes such a receiver too, and then waits itself", () =>
+    Effect.gen(function*() {
+      const fake = makeFake()
+      const engine = yield* fake.engine
+      const receiver = yield* Effect.forkChild(engine.recvMessage(false))
+      yield* settle
+      fake.state.writable = false
+      fake.push(["arrived"])
+      const sender = yield* Effect.forkChild(engine.send([new TextEncoder().encode("x")], false))
+      const got = yield* Fiber.join(receiver).pipe(Effect.timeout("2 seconds"))
+      expect(text(got)).toEqual(["arrived"])
+      expect(engine.stats().senders).toBe(1)
+      yield* Fiber.interrupt(sender)
+      expect(fake.state.sent.length).toBe(0)
+    }))
+})

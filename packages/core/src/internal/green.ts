@@ -341,9 +341,10 @@ export class GreenSocket {
         throw YIELD
       }
       const result = attempt()
-      if (result === NOT_READY || result === DETOUR) throw result
+      // whatever its outcome, a libzmq call may have consumed the fd's edge that a waiter in the other direction was
+      // counting on (a failed NOBLOCK send can process the command that made a message readable)
       this.afterAttempt()
-      if (result instanceof ZMQError) throw result
+      if (result === NOT_READY || result === DETOUR || result instanceof ZMQError) throw result
       return result
     }
     const effect: Effect.Effect<A, ZMQError> = Effect.catchCause(Effect.sync(first), (cause) => {
@@ -371,7 +372,12 @@ export class GreenSocket {
 
   /** After a completed attempt: wake others later if the operation may have consumed the fd's edge. */
   afterAttempt(): void {
-    if (this.receivers.length > 0 || this.senders.length > 0 || this.probes.length > 0) this.schedulePoke()
+    if (this.receivers.length === 0 && this.senders.length === 0 && this.probes.length === 0) return
+    // the operation may have taken the fd's edge for a change the waiters care about (a send processes the commands
+    // that make a message readable): every waiter may try again, fruitless or not
+    for (const waiter of this.receivers) waiter.fruitless = false
+    for (const waiter of this.senders) waiter.fruitless = false
+    this.schedulePoke()
   }
 
   /** Queues a waiter at the back (a new operation) or, if it had left the queue after its turn, at the front. */
