@@ -167,12 +167,14 @@ export interface GreenSocket {
   readonly ready: (mask: number, noblock: boolean) => Effect.Effect<number, ZMQError>
   /** Sends messages in as few steps as possible, each completing with the messages it handed over (see `sink`). */
   readonly sendBatch: (messages: ReadonlyArray<ReadonlyArray<Uint8Array>>) => Effect.Effect<void, ZMQError>
-  readonly send: (
+  /** Sends one whole message; `onSent` runs in the step that sent it and gives the Effect's value. */
+  readonly send: <A = void>(
     frames: ReadonlyArray<Uint8Array>,
     noblock: boolean,
     options?: SendOptions | undefined,
-    retry?: Schedule.Schedule<unknown, ZMQError> | undefined
-  ) => Effect.Effect<void, ZMQError>
+    retry?: Schedule.Schedule<unknown, ZMQError> | undefined,
+    onSent?: (() => A) | undefined
+  ) => Effect.Effect<A, ZMQError>
   /**
    * Sends one frame (copied) as a whole message, in one step; when `detour()` says so as it runs (frames were staged
    * with `SNDMORE`), `general()`'s Effect runs instead.
@@ -183,12 +185,13 @@ export interface GreenSocket {
     general: () => Effect.Effect<void, ZMQError>
   ) => Effect.Effect<void, ZMQError>
   /** `send`, making its first attempt when called: call it inside the sending fiber's step. */
-  readonly sendNow: (
+  readonly sendNow: <A = void>(
     frames: ReadonlyArray<Uint8Array>,
     noblock: boolean,
     options?: SendOptions | undefined,
-    retry?: Schedule.Schedule<unknown, ZMQError> | undefined
-  ) => Effect.Effect<void, ZMQError>
+    retry?: Schedule.Schedule<unknown, ZMQError> | undefined,
+    onSent?: (() => A) | undefined
+  ) => Effect.Effect<A, ZMQError>
   readonly events: (operation?: string) => Effect.Effect<number, ZMQError>
   /** Looks at `EVENTS` and wakes whoever can proceed (after `bind`, `connect`, `subscribe`, …). */
   readonly poke: () => void

@@ -81,6 +81,8 @@ export class GreenSocket {
   private readonly recvEffects = new Map<string, Map<unknown, Effect.Effect<unknown, ZMQError>>>()
   private burst = 0
   private pokeScheduled = false
+  private fruitlessTimer: ReturnType<typeof setTimeout> | undefined = undefined
+  private fruitlessDelay = 1
   private readonly eagain: number
   private lastMore = false
   private lastProperties: Readonly<Record<string, unknown>> = noProperties
@@ -184,6 +186,8 @@ export class GreenSocket {
   requeue(messages: ReadonlyArray<ReadonlyArray<Uint8Array>>): void {
     if (this.state._tag === "Closed" || messages.length === 0) return
     this.returned.unshift(...messages.map((frames): Returned => ({ frames, next: 0 })))
+    // given-back messages never make the fd signal: every receiver may try again
+    for (const waiter of this.receivers) waiter.fruitless = false
     this.schedulePoke()
   }
 
@@ -233,27 +237,42 @@ export class GreenSocket {
   // ---------------------------------------------------------------------------------------------------------------
   // sending
 
-  /** Sends one whole message. Lazy: nothing is attempted before the Effect runs. */
-  send(
+  /**
+   * Sends one whole message. Lazy: nothing is attempted before the Effect runs. `onSent` runs inside the step that
+   * sent it, and its value is the Effect's (a tracker, say), so nothing stands between the send and its caller.
+   */
+  send<A = void>(
     frames: ReadonlyArray<Uint8Array>,
     noblock: boolean,
     options?: SendOptions | undefined,
-    retry?: Schedule.Schedule<unknown, ZMQError> | undefined
-  ): Effect.Effect<void, ZMQError> {
+    retry?: Schedule.Schedule<unknown, ZMQError> | undefined,
+    onSent?: (() => A) | undefined
+  ): Effect.Effect<A, ZMQError> {
     const release = options?.release === undefined ? undefined : onceSent(options.release)
     const attemptOptions = release === undefined ? options : { ...options, release: release.onRelease }
     const binding = this.binding
     const handle = this.handle
     const single = frames.length === 1 && attemptOptions === undefined ? frames[0] : undefined
-    return this.operation(this.senders, "send", noblock, retry, this.sendTimeout, (): void | ZMQError | typeof NOT_READY => {
+    return this.operation(this.senders, "send", noblock, retry, this.sendTimeout, (): A | ZMQError | typeof NOT_READY => {
       if (release !== undefined) release.calling = true
       const status = single !== undefined
         ? binding.send(handle, single, DONTWAIT)
         : binding.sendMessage(handle, frames, DONTWAIT, attemptOptions)
       release?.settle(status === 0)
-      if (status === 0) return undefined
+      if (status === 0) return onSent === undefined ? undefined as A : onSent()
       return status === this.eagain ? NOT_READY : this.errorOf(status, "send")
     })
+  }
+
+  /** `send` (kept for callers that build the Effect inside the sending fiber's step). */
+  sendNow<A = void>(
+    frames: ReadonlyArray<Uint8Array>,
+    noblock: boolean,
+    options?: SendOptions | undefined,
+    retry?: Schedule.Schedule<unknown, ZMQError> | undefined,
+    onSent?: (() => A) | undefined
+  ): Effect.Effect<A, ZMQError> {
+    return this.send(frames, noblock, options, retry, onSent)
   }
 
   /**
@@ -273,16 +292,6 @@ export class GreenSocket {
       if (status === 0) return undefined
       return status === this.eagain ? NOT_READY : this.errorOf(status, "send")
     }, general)
-  }
-
-  /** `send` (kept for callers that build the Effect inside the sending fiber's step). */
-  sendNow(
-    frames: ReadonlyArray<Uint8Array>,
-    noblock: boolean,
-    options?: SendOptions | undefined,
-    retry?: Schedule.Schedule<unknown, ZMQError> | undefined
-  ): Effect.Effect<void, ZMQError> {
-    return this.send(frames, noblock, options, retry)
   }
 
   /**
@@ -372,7 +381,10 @@ export class GreenSocket {
 
   /** After a completed attempt: wake others later if the operation may have consumed the fd's edge. */
   afterAttempt(): void {
-    if (this.receivers.length === 0 && this.senders.length === 0 && this.probes.length === 0) return
+    if (this.receivers.length === 0 && this.senders.length === 0 && this.probes.length === 0) {
+      if (this.fruitlessTimer !== undefined) this.stopFruitlessTimer()
+      return
+    }
     // the operation may have taken the fd's edge for a change the waiters care about (a send processes the commands
     // that make a message readable): every waiter may try again, fruitless or not
     for (const waiter of this.receivers) waiter.fruitless = false
@@ -433,7 +445,33 @@ export class GreenSocket {
   rewait(queue: Array<Waiter>, waiter: Waiter): void {
     waiter.woken = false
     waiter.fruitless = queue[0] === waiter
+    if (waiter.fruitless) this.startFruitlessTimer()
     this.schedulePoke()
+  }
+
+  /**
+   * A fruitless head waits for the next fd signal, but the engine's own EVENTS read after its attempt may take the
+   * edge of the change it waits for (libzmq's EVENTS does not change when one full pipe of a ROUTER_MANDATORY or
+   * SERVER socket drains while others had room). So while a head is fruitless, a backing-off timer (1 ms doubling to
+   * 50 ms) lets it try again. The fd signal still wakes it at once; the timer only bounds what a lost edge costs, and
+   * runs only in this rare state.
+   */
+  private startFruitlessTimer(): void {
+    if (this.fruitlessTimer !== undefined) return
+    this.fruitlessTimer = setTimeout(this.onFruitlessTimer, this.fruitlessDelay)
+  }
+
+  private readonly onFruitlessTimer = (): void => {
+    this.fruitlessTimer = undefined
+    this.fruitlessDelay = Math.min(this.fruitlessDelay * 2, 50)
+    this.poke()
+  }
+
+  private stopFruitlessTimer(): void {
+    this.fruitlessDelay = 1
+    if (this.fruitlessTimer === undefined) return
+    clearTimeout(this.fruitlessTimer)
+    this.fruitlessTimer = undefined
   }
 
   again(operation: string): ZMQError {
@@ -490,7 +528,10 @@ export class GreenSocket {
       const ready = readable ? events | Events.POLLIN : events
       for (const probe of this.probes.slice()) {
         if ((probe.mask & ready) === 0) continue
-        this.probes.splice(this.probes.indexOf(probe), 1)
+        const index = this.probes.indexOf(probe)
+        // a probe resumed before this one may have interrupted it (a race of probes): it is gone already
+        if (index < 0) continue
+        this.probes.splice(index, 1)
         probe.resume(Effect.succeed(probe.mask & ready))
       }
     }
@@ -516,7 +557,7 @@ export class GreenSocket {
       if (this.state._tag === "Closed") return Effect.fail(this.state.error)
       const events = this.readEvents()
       if (events instanceof ZMQError) return Effect.fail(events)
-      if (this.needsPoke()) this.schedulePoke()
+      this.afterAttempt()
       const now = this.returned.length > 0 ? events | Events.POLLIN : events
       if ((now & mask) !== 0 || noblock) return Effect.succeed(now & mask)
       return Effect.callback<number, ZMQError>((resume) => {
@@ -539,7 +580,8 @@ export class GreenSocket {
       if (this.state._tag === "Closed") return Effect.fail(this.state.error)
       const events = this.readEvents(operation)
       if (events instanceof ZMQError) return Effect.fail(events)
-      if (this.needsPoke()) this.schedulePoke()
+      // the read may have taken the fd's edge a waiter was counting on
+      this.afterAttempt()
       return Effect.succeed(this.returned.length > 0 ? events | Events.POLLIN : events)
     })
   }
@@ -570,6 +612,7 @@ export class GreenSocket {
     const waiters = [...this.receivers.splice(0), ...this.senders.splice(0)]
     const probes = this.probes.splice(0)
     this.watching = false
+    this.stopFruitlessTimer()
     this.watch?.close()
     for (const waiter of waiters) {
       waiter.queued = false
@@ -678,7 +721,14 @@ class Operation<A> {
     this.attemptEffect = Effect.catchCause(
       Effect.sync(() => {
         this.enter()
-        const result = attempt()
+        let result: A | ZMQError | typeof NOT_READY | typeof DETOUR
+        try {
+          result = attempt()
+        } catch (defect) {
+          // a throwing transform or binding: the waiter must not stay at the head
+          this.done()
+          throw defect
+        }
         if (result === NOT_READY) throw NOT_READY
         this.done()
         if (result === DETOUR || result instanceof ZMQError) throw result
@@ -731,8 +781,14 @@ class Operation<A> {
     } else {
       engine.rewait(this.queue, this.waiter)
     }
+    return this.waitAgain()
+  }
+
+  private waitAgain(): Effect.Effect<A, ZMQError> {
+    const engine = this.engine
+    const waiter = this.waiter!
     if (this.schedule === undefined && this.timeout === undefined) {
-      return Effect.andThen(engine.park(this.queue, this.waiter, true), this.attemptEffect)
+      return Effect.andThen(engine.park(this.queue, waiter, true), this.attemptEffect)
     }
     return Effect.flatMap(Clock.currentTimeMillis, (now) => this.waitWithPolicy(now))
   }

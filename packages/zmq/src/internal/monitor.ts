@@ -210,10 +210,10 @@ class Monitor {
   }
 
   private end(pair: SocketImpl, reason: ZMQError | "ended"): void {
-    if (this.pair === pair) {
-      this.pair = undefined
-      pair.closeNow()
-    }
+    // a reader of a PAIR that was stopped already: its monitor's subscribers, if any, belong to a newer PAIR
+    if (this.pair !== pair) return
+    this.pair = undefined
+    pair.closeNow()
     for (const queue of this.subscribers) {
       if (reason === "ended") Queue.endUnsafe(queue)
       else Queue.failCauseUnsafe(queue, Cause.fail(reason))

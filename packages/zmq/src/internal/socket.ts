@@ -115,6 +115,7 @@ export class SocketImpl implements ZmqSocket {
   private retry: Schedule.Schedule<unknown, ZMQError> | undefined = undefined
   private stage: Array<Uint8Array> = []
   private stageRelease = false
+  private isClosed = false
   private unregister: () => void = noop
 
   constructor(
@@ -264,22 +265,30 @@ export class SocketImpl implements ZmqSocket {
     const track = options?.track === true && !copy
     const operation = parts.length === 1 && !Array.isArray(first) ? "send" : "sendMultipart"
     if (Flags.has(flags, Flags.SNDMORE)) {
-      // staged frames wait here for the last one: with `copy`, the caller may change its buffer at once
-      for (const bytes of parts) this.stage.push(copy ? bytes.slice() : bytes)
-      if (!copy) this.stageRelease = true
-      return Effect.succeed(track ? MessageTracker.completed : undefined)
+      // staged frames wait here for the last one (with `copy`, the caller may change its buffer at once); staged in
+      // a sync step, so an interrupt cannot land between staging and the caller
+      return Effect.sync(() => {
+        for (const bytes of parts) this.stage.push(copy ? bytes.slice() : bytes)
+        if (!copy) this.stageRelease = true
+        return track ? MessageTracker.completed : undefined
+      })
     }
-    const message = this.stage.length === 0 ? parts : [...this.stage, ...parts]
+    const staged = this.stage.length
+    const message = staged === 0 ? parts : [...this.stage, ...parts]
     const zeroCopy = (!copy || this.stageRelease) && message.some((bytes) => bytes.byteLength >= ZERO_COPY_THRESHOLD)
-    const routing = this.routingOf(this.stage.length === 0 ? first : undefined, operation)
+    const routing = this.routingOf(staged === 0 ? first : undefined, operation)
     if (routing instanceof ZMQError) return Effect.fail(routing)
-    if (this.stage.length > 0) this.stage = []
-    this.stageRelease = false
     const noblock = Flags.has(flags, Flags.NOBLOCK)
     const retry = options?.retry
+    // the staged frames belong to this message once it is sent (in the step that sends it); a send that fails or is
+    // interrupted leaves them staged, as libzmq keeps the frames it took with SNDMORE
+    const sent = () => {
+      if (staged > 0) this.stage.splice(0, staged)
+      if (this.stage.length === 0) this.stageRelease = false
+    }
     if (!track) {
       const sendOptions = zeroCopy ? { ...routing, release: noop } : routing
-      return this.engine.sendNow(message, noblock, sendOptions, retry)
+      return this.engine.sendNow(message, noblock, sendOptions, retry, sent)
     }
     const released = Deferred.makeUnsafe<void>()
     const tracker: MessageTracker.MessageTracker = {
@@ -289,7 +298,10 @@ export class SocketImpl implements ZmqSocket {
     const release = () => {
       Deferred.doneUnsafe(released, Exit.void)
     }
-    return Effect.as(this.engine.sendNow(message, noblock, { ...routing, release }, retry), tracker)
+    return this.engine.sendNow(message, noblock, { ...routing, release }, retry, () => {
+      sent()
+      return tracker
+    })
   }
 
   /** SERVER and RADIO messages carry a routing id or a group: taken from the (first) Frame's properties. */
@@ -464,7 +476,9 @@ export class SocketImpl implements ZmqSocket {
 
   /** Closes at once: waiters fail with ENOTSOCK, then the native socket closes with its LINGER. Idempotent. */
   closeNow = (): void => {
-    if (this.engine.closedError !== undefined) return
+    // its own flag: an engine that failed (an EVENTS read that failed) still has a libzmq socket to close
+    if (this.isClosed) return
+    this.isClosed = true
     this.engine.fail(ZMQError.make("ENOTSOCK", "close", "Socket is closed"))
     this.stage = []
     this.binding.close(this.handle)
