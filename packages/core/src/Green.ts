@@ -167,13 +167,17 @@ export interface GreenSocket {
   readonly ready: (mask: number, noblock: boolean) => Effect.Effect<number, ZMQError>
   /** Sends messages in as few steps as possible, each completing with the messages it handed over (see `sink`). */
   readonly sendBatch: (messages: ReadonlyArray<ReadonlyArray<Uint8Array>>) => Effect.Effect<void, ZMQError>
-  /** Sends one whole message; `onSent` runs in the step that sent it and gives the Effect's value. */
+  /**
+   * Sends one whole message; `onSent` runs in the step that sent it and gives the Effect's value; `onInterrupted` runs
+   * if the send is interrupted while it waits.
+   */
   readonly send: <A = void>(
     frames: ReadonlyArray<Uint8Array>,
     noblock: boolean,
     options?: SendOptions | undefined,
     retry?: Schedule.Schedule<unknown, ZMQError> | undefined,
-    onSent?: (() => A) | undefined
+    onSent?: (() => A) | undefined,
+    onInterrupted?: (() => void) | undefined
   ) => Effect.Effect<A, ZMQError>
   /**
    * Sends one frame (copied) as a whole message, in one step; when `detour()` says so as it runs (frames were staged
@@ -190,7 +194,8 @@ export interface GreenSocket {
     noblock: boolean,
     options?: SendOptions | undefined,
     retry?: Schedule.Schedule<unknown, ZMQError> | undefined,
-    onSent?: (() => A) | undefined
+    onSent?: (() => A) | undefined,
+    onInterrupted?: (() => void) | undefined
   ) => Effect.Effect<A, ZMQError>
   readonly events: (operation?: string) => Effect.Effect<number, ZMQError>
   /** Looks at `EVENTS` and wakes whoever can proceed (after `bind`, `connect`, `subscribe`, …). */

@@ -246,7 +246,8 @@ export class GreenSocket {
     noblock: boolean,
     options?: SendOptions | undefined,
     retry?: Schedule.Schedule<unknown, ZMQError> | undefined,
-    onSent?: (() => A) | undefined
+    onSent?: (() => A) | undefined,
+    onInterrupted?: (() => void) | undefined
   ): Effect.Effect<A, ZMQError> {
     const release = options?.release === undefined ? undefined : onceSent(options.release)
     const attemptOptions = release === undefined ? options : { ...options, release: release.onRelease }
@@ -261,7 +262,7 @@ export class GreenSocket {
       release?.settle(status === 0)
       if (status === 0) return onSent === undefined ? undefined as A : onSent()
       return status === this.eagain ? NOT_READY : this.errorOf(status, "send")
-    })
+    }, undefined, onInterrupted)
   }
 
   /** `send` (kept for callers that build the Effect inside the sending fiber's step). */
@@ -270,9 +271,10 @@ export class GreenSocket {
     noblock: boolean,
     options?: SendOptions | undefined,
     retry?: Schedule.Schedule<unknown, ZMQError> | undefined,
-    onSent?: (() => A) | undefined
+    onSent?: (() => A) | undefined,
+    onInterrupted?: (() => void) | undefined
   ): Effect.Effect<A, ZMQError> {
-    return this.send(frames, noblock, options, retry, onSent)
+    return this.send(frames, noblock, options, retry, onSent, onInterrupted)
   }
 
   /**
@@ -340,7 +342,8 @@ export class GreenSocket {
     retry: Schedule.Schedule<unknown, ZMQError> | undefined,
     timeout: () => number | undefined,
     attempt: () => A | ZMQError | typeof NOT_READY | typeof DETOUR,
-    general?: () => Effect.Effect<A, ZMQError>
+    general?: () => Effect.Effect<A, ZMQError>,
+    onInterrupt?: () => void
   ): Effect.Effect<A, ZMQError> {
     const first = (): A => {
       if (this.state._tag === "Closed") throw this.closedFor(name)
@@ -363,7 +366,8 @@ export class GreenSocket {
       if (defect === DETOUR && general !== undefined) return general()
       if (defect !== NOT_READY) return Effect.failCause(cause as Cause.Cause<never>)
       if (noblock) return Effect.fail(this.again(name))
-      return new Operation<A>(this, queue, name, retry ?? this.options.retry?.(), timeout(), attempt, general).wait()
+      return new Operation<A>(this, queue, name, retry ?? this.options.retry?.(), timeout(), attempt, general, onInterrupt)
+        .wait()
     })
     return effect
   }
@@ -405,7 +409,12 @@ export class GreenSocket {
    * resumable; with `leaveOnInterrupt` it also leaves its queue (otherwise, when a schedule's delay or a timeout beat
    * the park, the operation keeps its place in line and decides). If it had been woken, the next one is looked at.
    */
-  park(queue: Array<Waiter>, waiter: Waiter, leaveOnInterrupt: boolean): Effect.Effect<void, ZMQError> {
+  park(
+    queue: Array<Waiter>,
+    waiter: Waiter,
+    leaveOnInterrupt: boolean,
+    onInterrupt?: (() => void) | undefined
+  ): Effect.Effect<void, ZMQError> {
     return Effect.callback<void, ZMQError>((resume) => {
       if (this.state._tag === "Closed") return resume(Effect.fail(this.state.error))
       waiter.resume = resume
@@ -415,7 +424,10 @@ export class GreenSocket {
         waiter.resume = undefined
         const woken = waiter.woken
         waiter.woken = false
-        if (leaveOnInterrupt) this.leave(queue, waiter)
+        if (leaveOnInterrupt) {
+          this.leave(queue, waiter)
+          onInterrupt?.()
+        }
         if (woken) this.schedulePoke()
       })
     })
@@ -702,6 +714,8 @@ class Operation<A> {
   private readonly timeout: number | undefined
   private readonly attemptEffect: Effect.Effect<A, ZMQError>
   private readonly general: (() => Effect.Effect<A, ZMQError>) | undefined
+  /** Run when the operation is interrupted while waiting (a send gives up the frames staged for its message). */
+  private readonly onInterrupt: (() => void) | undefined
 
   constructor(
     engine: GreenSocket,
@@ -710,9 +724,11 @@ class Operation<A> {
     schedule: Schedule.Schedule<unknown, ZMQError> | undefined,
     timeout: number | undefined,
     attempt: () => A | ZMQError | typeof NOT_READY | typeof DETOUR,
-    general?: () => Effect.Effect<A, ZMQError>
+    general?: () => Effect.Effect<A, ZMQError>,
+    onInterrupt?: () => void
   ) {
     this.general = general
+    this.onInterrupt = onInterrupt
     this.engine = engine
     this.queue = queue
     this.name = name
@@ -788,7 +804,7 @@ class Operation<A> {
     const engine = this.engine
     const waiter = this.waiter!
     if (this.schedule === undefined && this.timeout === undefined) {
-      return Effect.andThen(engine.park(this.queue, waiter, true), this.attemptEffect)
+      return Effect.andThen(engine.park(this.queue, waiter, true, this.onInterrupt), this.attemptEffect)
     }
     return Effect.flatMap(Clock.currentTimeMillis, (now) => this.waitWithPolicy(now))
   }
@@ -820,6 +836,7 @@ class Operation<A> {
         Effect.sync(() => {
           engine.leave(this.queue, waiter)
           this.waiter = undefined
+          this.onInterrupt?.()
         }))
     if (this.schedule === undefined) return Effect.andThen(leaveOnInterrupt(bounded(park)), this.attemptEffect)
     const withStep = (step: NonNullable<Operation<A>["step"]>): Effect.Effect<A, ZMQError> =>

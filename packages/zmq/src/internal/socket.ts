@@ -280,15 +280,17 @@ export class SocketImpl implements ZmqSocket {
     if (routing instanceof ZMQError) return Effect.fail(routing)
     const noblock = Flags.has(flags, Flags.NOBLOCK)
     const retry = options?.retry
-    // the staged frames belong to this message once it is sent (in the step that sends it); a send that fails or is
-    // interrupted leaves them staged, as libzmq keeps the frames it took with SNDMORE
+    // the staged frames belong to this message: they go with it when it is sent (in the step that sends it) and are
+    // discarded with it when it is interrupted while waiting; a last frame that fails (EAGAIN with NOBLOCK, an error)
+    // leaves them staged, as libzmq keeps the frames it took with SNDMORE, so sending it again completes the message
     const sent = () => {
       if (staged > 0) this.stage.splice(0, staged)
       if (this.stage.length === 0) this.stageRelease = false
     }
+    const interrupted = staged > 0 ? sent : undefined
     if (!track) {
       const sendOptions = zeroCopy ? { ...routing, release: noop } : routing
-      return this.engine.sendNow(message, noblock, sendOptions, retry, sent)
+      return this.engine.sendNow(message, noblock, sendOptions, retry, sent, interrupted)
     }
     const released = Deferred.makeUnsafe<void>()
     const tracker: MessageTracker.MessageTracker = {
@@ -301,7 +303,7 @@ export class SocketImpl implements ZmqSocket {
     return this.engine.sendNow(message, noblock, { ...routing, release }, retry, () => {
       sent()
       return tracker
-    })
+    }, interrupted)
   }
 
   /** SERVER and RADIO messages carry a routing id or a group: taken from the (first) Frame's properties. */
