@@ -178,6 +178,28 @@ describe("message trackers and zero-copy sends", () => {
       expect(received.every((byte) => byte === 1)).toBe(true)
     })))
 
+  it.live("received frames of every size class are independent (slab views of 4 KiB and 64 KiB frames, own buffers above)", () =>
+    zmqTest(Effect.gen(function*() {
+      const pull = yield* ZmqSocket.make("PULL", { bind: "inproc://sizes" })
+      const push = yield* ZmqSocket.make("PUSH", { connect: "inproc://sizes" })
+      const sizes = [16, 4096, 4097, 20000, 65536, 65537, 200000]
+      const got: Array<Uint8Array> = []
+      for (let round = 0; round < 30; round++) {
+        for (const size of sizes) {
+          yield* push.send(new Uint8Array(size).fill((round * 7 + size) % 251))
+          got.push(yield* pull.recv())
+        }
+      }
+      let i = 0
+      for (let round = 0; round < 30; round++) {
+        for (const size of sizes) {
+          const frame = got[i++]
+          expect(frame.byteLength).toBe(size)
+          expect(frame.every((byte) => byte === (round * 7 + size) % 251)).toBe(true)
+        }
+      }
+    })))
+
   it.live("received frames are independent: a later receive never changes an earlier frame", () =>
     zmqTest(Effect.gen(function*() {
       const [pull, push] = yield* pair("PULL", "PUSH")
