@@ -210,17 +210,11 @@ enum {
   S_ROUTING_ID = 2, /* its routing id (uint32 bits), 0 for none */
   S_SLAB_GEN = 3,   /* bumped whenever a new slab replaces the current one */
   S_ERRNO = 4,      /* the errno of a failed getOption (which returns undefined then) */
-  S_SLAB = 5,       /* which slab the last received frame is in: 0 small, 1 large */
-  S_LARGE_GEN = 6,  /* bumped whenever a new large slab replaces the current one */
   S_SIZE = 8
 };
 
-/* Two slabs: frames up to 4 KiB in 64 KiB ones (as Node's Buffer pool, a view pins at most 16 times its size), frames
-   up to 64 KiB in 512 KiB ones (at most 8 frames a slab): no allocation per frame below 64 KiB. */
 #define SLAB_SIZE (64 * 1024)
 #define SLAB_MAX_FRAME 4096
-#define LARGE_SLAB_SIZE (512 * 1024)
-#define LARGE_SLAB_MAX_FRAME (64 * 1024)
 #define ZERO_COPY_MIN (8 * 1024)
 #define GROUP_MAX 256
 #define META_MAX 1024
@@ -232,9 +226,6 @@ typedef struct {
   napi_ref slab_ref;
   uint8_t* slab;
   size_t slab_used;
-  napi_ref large_ref;
-  uint8_t* large;
-  size_t large_used;
   napi_threadsafe_function tsfn; /* zero-copy frees from libzmq's threads, run on the main thread */
   /* libzmq may free a zero-copied frame on its I/O thread after this environment is gone (a lingering message at
      exit): zc_lock guards the tsfn's liveness, and the state outlives the environment while frames are out */
@@ -1010,32 +1001,25 @@ static napi_value js_fd(napi_env env, napi_callback_info info) {
  * ones get a Buffer of their own. "more", the length and the routing id go through the shared Int32Array.
  * ------------------------------------------------------------------------------------------------------------- */
 
-/* a fresh slab of `size` bytes (the old one lives on in the views that use it); bumps shared[gen] */
-static int new_slab(napi_env env, env_state* st, size_t size, napi_ref* ref_out, uint8_t** data_out, size_t* used,
-                    int gen) {
+static int new_slab(napi_env env, env_state* st) {
   napi_value buffer;
   void* data = NULL;
   napi_ref ref;
-  if (napi_create_arraybuffer(env, size, &data, &buffer) != napi_ok) return 0;
+  if (napi_create_arraybuffer(env, SLAB_SIZE, &data, &buffer) != napi_ok) return 0;
   if (napi_create_reference(env, buffer, 1, &ref) != napi_ok) return 0;
-  if (*ref_out != NULL) napi_delete_reference(env, *ref_out);
-  *ref_out = ref;
-  *data_out = (uint8_t*)data;
-  *used = 0;
-  st->shared[gen]++;
+  if (st->slab_ref != NULL) napi_delete_reference(env, st->slab_ref);
+  st->slab_ref = ref;
+  st->slab = (uint8_t*)data;
+  st->slab_used = 0;
+  st->shared[S_SLAB_GEN]++;
   return 1;
 }
 
-/* slab(which): the current small (0) or large (1) slab */
 static napi_value js_slab(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  env_state* st = get_args(env, info, &argc, argv);
-  int32_t which = 0;
-  if (argc > 0) napi_get_value_int32(env, argv[0], &which);
-  napi_ref ref = which == 1 ? st->large_ref : st->slab_ref;
+  size_t argc = 0;
+  env_state* st = get_args(env, info, &argc, NULL);
   napi_value out;
-  if (ref == NULL || napi_get_reference_value(env, ref, &out) != napi_ok) return NULL;
+  if (st->slab_ref == NULL || napi_get_reference_value(env, st->slab_ref, &out) != napi_ok) return NULL;
   return out;
 }
 
@@ -1081,22 +1065,16 @@ static napi_value js_recv(napi_env env, napi_callback_info info) {
     copy_meta(&msg, "Peer-Address", st->peer_address, &st->has_peer_address);
   }
   napi_value out;
-  if (size <= LARGE_SLAB_MAX_FRAME) {
-    int small = size <= SLAB_MAX_FRAME;
-    size_t capacity = small ? SLAB_SIZE : LARGE_SLAB_SIZE;
-    uint8_t** slab = small ? &st->slab : &st->large;
-    size_t* used = small ? &st->slab_used : &st->large_used;
-    if (*slab == NULL || *used + size > capacity) {
-      if (!new_slab(env, st, capacity, small ? &st->slab_ref : &st->large_ref, slab, used,
-                    small ? S_SLAB_GEN : S_LARGE_GEN)) {
+  if (size <= SLAB_MAX_FRAME) {
+    if (st->slab == NULL || st->slab_used + size > SLAB_SIZE) {
+      if (!new_slab(env, st)) {
         api.msg_close(&msg); /* the frame is lost: report it rather than hide it */
         return make_int(env, -ENOMEM);
       }
     }
-    size_t offset = *used;
-    if (size > 0) memcpy(*slab + offset, api.msg_data(&msg), size);
-    *used = (offset + size + 7) & ~(size_t)7;
-    shared[S_SLAB] = small ? 0 : 1;
+    size_t offset = st->slab_used;
+    if (size > 0) memcpy(st->slab + offset, api.msg_data(&msg), size);
+    st->slab_used = (offset + size + 7) & ~(size_t)7;
     api.msg_close(&msg);
     return make_int(env, (int32_t)offset);
   }
@@ -1714,8 +1692,6 @@ static void env_state_free(napi_env env, void* data, void* hint) {
   (void)hint;
   env_state* st = (env_state*)data;
   if (st->slab_ref != NULL) napi_delete_reference(env, st->slab_ref);
-  if (st->large_ref != NULL) napi_delete_reference(env, st->large_ref);
-  st->large_ref = NULL;
   if (st->shared_ref != NULL) napi_delete_reference(env, st->shared_ref);
   st->slab_ref = st->shared_ref = NULL;
   pthread_mutex_lock(&st->zc_lock);

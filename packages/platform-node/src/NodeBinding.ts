@@ -6,9 +6,8 @@
  * instead). Windows is not supported.
  *
  * What the engine may rely on, beyond the `Binding` interface:
- * - `recv` returns a frame of up to 4 KiB as a `subarray` view of a 64 KiB slab, and a frame of up to 64 KiB as a
- *   view of a 512 KiB slab, that the binding never writes again (a fresh slab when one is full); larger frames get a
- *   `Buffer` of their own. Views are independent: keep
+ * - `recv` returns a frame of up to 4 KiB as a `subarray` view of a 64 KiB slab that the binding never writes
+ *   again (a fresh slab when one is full); larger frames get a `Buffer` of their own. Views are independent: keep
  *   them as long as you like (a view keeps its slab alive).
  * - `more()` and `lastProperties()` describe the last successful `recv` of this binding (any socket); `more()` reads
  *   a shared `Int32Array` (no call into C); `lastProperties()` builds an object (call it only when needed).
@@ -34,9 +33,7 @@ import {
   type Kind,
   SHARED_ERRNO,
   SHARED_LENGTH,
-  SHARED_LARGE_SLAB_GENERATION,
   SHARED_MORE,
-  SHARED_SLAB,
   SHARED_SLAB_GENERATION
 } from "./internal/addon.ts"
 
@@ -71,8 +68,6 @@ const build = (addon: Addon, description: Description): BindingShape => {
   const EINVAL = byCode.EINVAL ?? 22
   let generation = -1
   let slab = new Uint8Array(0)
-  let largeGeneration = -1
-  let large = new Uint8Array(0)
   const capabilities: Record<Capability, boolean> = { ...description.capabilities }
 
   return Binding.of({
@@ -108,16 +103,9 @@ const build = (addon: Addon, description: Description): BindingShape => {
       const result = addon.recv(socket, flags, properties)
       if (typeof result !== "number") return result
       if (result < 0) return -result
-      if (shared[SHARED_SLAB] === 1) {
-        if (shared[SHARED_LARGE_SLAB_GENERATION] !== largeGeneration) {
-          largeGeneration = shared[SHARED_LARGE_SLAB_GENERATION]!
-          large = new Uint8Array(addon.slab(1))
-        }
-        return large.subarray(result, result + shared[SHARED_LENGTH]!)
-      }
       if (shared[SHARED_SLAB_GENERATION] !== generation) {
         generation = shared[SHARED_SLAB_GENERATION]!
-        slab = new Uint8Array(addon.slab(0))
+        slab = new Uint8Array(addon.slab())
       }
       return slab.subarray(result, result + shared[SHARED_LENGTH]!)
     },

@@ -33,8 +33,6 @@ export const SHARED_LENGTH = 1
 export const SHARED_ROUTING_ID = 2
 export const SHARED_SLAB_GENERATION = 3
 export const SHARED_ERRNO = 4
-export const SHARED_SLAB = 5
-export const SHARED_LARGE_SLAB_GENERATION = 6
 
 /** Option kinds as the addon numbers them: 0 int32, 1 uint32, 2 int64, 3 uint64, 4 boolean, 5 string, 6 bytes. */
 export type Kind = 0 | 1 | 2 | 3 | 4 | 5 | 6
@@ -80,8 +78,8 @@ export interface Addon {
 
   /** An offset into the current slab (length in `shared`), a Buffer of its own (large frames), or a negative errno. */
   readonly recv: (socket: SocketHandle, flags: number, properties: boolean) => number | Buffer
-  /** The current small (0) or large (1) slab. */
-  readonly slab: (which: 0 | 1) => ArrayBuffer
+  /** The current slab. */
+  readonly slab: () => ArrayBuffer
   readonly lastProperties: () => {
     readonly routingId?: number
     readonly group?: string
