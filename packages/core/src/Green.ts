@@ -120,9 +120,9 @@ export interface GreenStats {
 }
 
 /**
- * A green socket engine over a synchronous binding. The `*Now` methods make their first attempt when called: call
- * them inside the operating fiber's own step (`Effect.suspend`); the others are lazy. `fail(error)` closes the
- * engine: every waiter fails with `error` at once, and so does every later operation.
+ * A green socket engine over a synchronous binding. Its operations are lazy, reusable Effects whose attempts run in
+ * `Effect.sync` steps (a value taken from libzmq reaches the caller with no step in between). `fail(error)` closes
+ * the engine: every waiter fails with `error` at once, and so does every later operation.
  *
  * @example
  * ```ts
@@ -142,13 +142,6 @@ export interface GreenSocket {
    * `transform` in the very step that takes it, so the value reaches the caller with no step in between.
    */
   readonly recv: <A = RecvResult>(
-    mode: RecvMode,
-    noblock: boolean,
-    retry?: Schedule.Schedule<unknown, ZMQError> | undefined,
-    transform?: ((result: RecvResult) => A) | undefined
-  ) => Effect.Effect<A, ZMQError>
-  /** `recv`, making its first attempt when called: call it inside the receiving fiber's step. */
-  readonly recvNow: <A = RecvResult>(
     mode: RecvMode,
     noblock: boolean,
     retry?: Schedule.Schedule<unknown, ZMQError> | undefined,
@@ -188,15 +181,6 @@ export interface GreenSocket {
     detour: () => boolean,
     general: () => Effect.Effect<void, ZMQError>
   ) => Effect.Effect<void, ZMQError>
-  /** `send`, making its first attempt when called: call it inside the sending fiber's step. */
-  readonly sendNow: <A = void>(
-    frames: ReadonlyArray<Uint8Array>,
-    noblock: boolean,
-    options?: SendOptions | undefined,
-    retry?: Schedule.Schedule<unknown, ZMQError> | undefined,
-    onSent?: (() => A) | undefined,
-    onInterrupted?: (() => void) | undefined
-  ) => Effect.Effect<A, ZMQError>
   readonly events: (operation?: string) => Effect.Effect<number, ZMQError>
   /** Looks at `EVENTS` and wakes whoever can proceed (after `bind`, `connect`, `subscribe`, …). */
   readonly poke: () => void

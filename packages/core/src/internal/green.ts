@@ -135,16 +135,6 @@ export class GreenSocket {
     return made
   }
 
-  /** `recv` (kept for callers that build the Effect inside the receiving fiber's step). */
-  recvNow<A = RecvResult>(
-    mode: RecvMode,
-    noblock: boolean,
-    retry?: Schedule.Schedule<unknown, ZMQError> | undefined,
-    transform?: ((result: RecvResult) => A) | undefined
-  ): Effect.Effect<A, ZMQError> {
-    return this.recv(mode, noblock, retry, transform)
-  }
-
   private makeRecv<A>(
     mode: RecvMode,
     noblock: boolean,
@@ -263,18 +253,6 @@ export class GreenSocket {
       if (status === 0) return onSent === undefined ? undefined as A : onSent()
       return status === this.eagain ? NOT_READY : this.errorOf(status, "send")
     }, undefined, onInterrupted)
-  }
-
-  /** `send` (kept for callers that build the Effect inside the sending fiber's step). */
-  sendNow<A = void>(
-    frames: ReadonlyArray<Uint8Array>,
-    noblock: boolean,
-    options?: SendOptions | undefined,
-    retry?: Schedule.Schedule<unknown, ZMQError> | undefined,
-    onSent?: (() => A) | undefined,
-    onInterrupted?: (() => void) | undefined
-  ): Effect.Effect<A, ZMQError> {
-    return this.send(frames, noblock, options, retry, onSent, onInterrupted)
   }
 
   /**

@@ -290,7 +290,7 @@ export class SocketImpl implements ZmqSocket {
     const interrupted = staged > 0 ? sent : undefined
     if (!track) {
       const sendOptions = zeroCopy ? { ...routing, release: noop } : routing
-      return this.engine.sendNow(message, noblock, sendOptions, retry, sent, interrupted)
+      return this.engine.send(message, noblock, sendOptions, retry, sent, interrupted)
     }
     const released = Deferred.makeUnsafe<void>()
     const tracker: MessageTracker.MessageTracker = {
@@ -300,7 +300,7 @@ export class SocketImpl implements ZmqSocket {
     const release = () => {
       Deferred.doneUnsafe(released, Exit.void)
     }
-    return this.engine.sendNow(message, noblock, { ...routing, release }, retry, () => {
+    return this.engine.send(message, noblock, { ...routing, release }, retry, () => {
       sent()
       return tracker
     }, interrupted)
